@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install the Debian packages the project needs, if any is missing.
+# Usage: scripts/deps.sh [--check]   (--check: only report what is missing)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+# Build a kernel, run it in QEMU, and package the guest's userspace.
+PKGS=(
+	gcc make flex bison bc libelf-dev libssl-dev dwarves
+	cpio xz-utils python3 python3-ply python3-git perl git quilt kmod rsync
+	qemu-system-x86 busybox-static libc6-dev
+)
+
+installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+base_installed() {
+	[ "$(dpkg-query -W -f='${Version}' "$BASE_PKG" 2>/dev/null)" = "$BASE_PKG_VERSION" ]
+}
+
+missing=()
+for p in "${PKGS[@]}"; do
+	installed "$p" || missing+=("$p")
+done
+# The base tree comes from the package unless the user brings a tree.
+if [ -z "${KERNEL_SRC:-}" ] && ! base_installed; then
+	missing+=("$BASE_PKG=$BASE_PKG_VERSION")
+fi
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "${1:-}" = "--check" ]; then
+	printf 'missing: %s\n' "${missing[*]}"
+	exit 1
+fi
+
+command -v apt-get >/dev/null ||
+	die "missing packages (${missing[*]}) and no apt-get: install them by hand"
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null ||
+		die "missing packages: run as root: apt-get install ${missing[*]}"
+	SUDO=sudo
+fi
+
+mkdir -p "$BUILD"
+log "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+if ! $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" \
+	>"$BUILD/apt.log" 2>&1; then
+	# A fresh machine has no package lists yet.
+	$SUDO apt-get update -q >>"$BUILD/apt.log" 2>&1 || true
+	if ! $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" \
+		>>"$BUILD/apt.log" 2>&1; then
+		tail -5 "$BUILD/apt.log" >&2
+		if [ -z "${KERNEL_SRC:-}" ] && ! base_installed; then
+			die "cannot install $BASE_PKG=$BASE_PKG_VERSION (the series' base); see $BUILD/apt.log. Set KERNEL_SRC=/path/to/linux (a git tree at v$BASE_KERNELVERSION) to use your own tree instead."
+		fi
+		die "apt-get install failed; see $BUILD/apt.log"
+	fi
+fi

@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Regenerate patches/ from build/linux: one git format-patch file per
+# commit in base..HEAD, the quilt 'series' file, and the cover letter
+# 0000-cover-letter.patch built from patches/cover-letter.txt (first line:
+# subject, the rest: body).  The output depends only on the commits: no
+# commit hashes, no git version signature, and the cover letter takes the
+# date of the last patch.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+SRC=${1:-$LINUX}
+PATCHES=$ROOT/patches
+COVER=$PATCHES/cover-letter.txt
+PREFIX="PATCH 6.1.y"
+
+git -C "$SRC" rev-parse -q --verify base >/dev/null ||
+	die "$SRC has no 'base' tag: run 'make prepare' first"
+[ -z "$(git -C "$SRC" status --porcelain --untracked-files=no)" ] ||
+	die "$SRC has uncommitted changes: commit them first"
+[ -f "$COVER" ] || die "$COVER is missing (line 1: subject, then the body)"
+n=$(git -C "$SRC" rev-list --count base..HEAD)
+[ "$n" -gt 0 ] || die "no commits in base..HEAD of $SRC"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+git -C "$SRC" format-patch -q --zero-commit --no-signature --cover-letter \
+	--subject-prefix="$PREFIX" -o "$tmp" base..HEAD
+
+# Fill in the cover letter's subject, blurb and date.
+last=$(ls "$tmp"/*.patch | tail -n 1)
+python3 - "$tmp/0000-cover-letter.patch" "$COVER" "$last" <<'PY'
+import re, sys
+path, cover, last = sys.argv[1:]
+text = open(path).read()
+lines = open(cover).read().rstrip('\n').split('\n')
+subject, body = lines[0].strip(), '\n'.join(lines[1:]).strip('\n')
+date = re.search(r'^Date: .*$', open(last).read(), re.M).group(0)
+text = text.replace('*** SUBJECT HERE ***', subject, 1)
+text = text.replace('*** BLURB HERE ***', body, 1)
+text = re.sub(r'^Date: .*$', date, text, count=1, flags=re.M)
+open(path, 'w').write(text)
+PY
+
+rm -f "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch
+cp "$tmp"/*.patch "$PATCHES"/
+{
+	echo "# Apply in this order (quilt push -a, or git am with these files)."
+	(cd "$tmp" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-cover-letter')
+} > "$PATCHES/series"
+
+# build/linux now matches patches/: let prepare-tree.sh keep it.
+if [ "$SRC" = "$LINUX" ] && [ -f "$LINUX/.git/munmap-split.base" ]; then
+	"$ROOT/scripts/prepare-tree.sh" --stamp-only
+fi
+log "exported $n patches to patches/"
