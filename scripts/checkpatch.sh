@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the tree's scripts/checkpatch.pl --strict on every patch of the series.
+# Usage: scripts/checkpatch.sh            (records suite 'checkpatch')
+#
+# One exception, checked rather than ignored: FILE_PATH_CHANGES ("does
+# MAINTAINERS need updating?") is raised for every new file.  It is
+# accepted when get_maintainer.pl already finds a maintainer section for
+# each file the patch adds.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+[ -x "$LINUX/scripts/checkpatch.pl" ] || die "$LINUX is not prepared: run 'make prepare'"
+mkdir -p "$RESULTS"
+log="$RESULTS/checkpatch.log"
+: > "$log"
+
+# New files of a patch that no MAINTAINERS section covers.
+unmaintained_new_files() {
+	local f
+	sed -n 's|^+++ b/||p' "$1" | while read -r f; do
+		grep -q "^--- /dev/null" <(awk -v f="$f" '
+			/^diff --git / { cur = ($4 == "b/" f) } cur' "$1") || continue
+		(cd "$LINUX" && ./scripts/get_maintainer.pl --nogit --nogit-fallback \
+			--norolestats --no-email --subsystem -f "$f" 2>/dev/null) |
+			grep -E '^[A-Z0-9][A-Z0-9 /()_.,-]+$' |
+			grep -qv '^THE REST$' || echo "$f"
+	done
+}
+
+pass=0 fail=0 n=0
+while read -r p; do
+	case "$p" in ''|'#'*) continue ;; esac
+	n=$((n + 1))
+	patch="$ROOT/patches/$p"
+	out=$(cd "$LINUX" && ./scripts/checkpatch.pl --strict --no-summary \
+		--ignore FILE_PATH_CHANGES "$patch" 2>&1) && rc=0 || rc=$?
+	missing=$(unmaintained_new_files "$patch")
+	printf '### %s\n%s\n' "$p" "$out" >> "$log"
+	if [ $rc -eq 0 ] && [ -z "$missing" ]; then
+		echo "ok $n checkpatch $p"
+		pass=$((pass + 1))
+	else
+		echo "not ok $n checkpatch $p"
+		[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
+		[ -n "$missing" ] && printf '# new file without a MAINTAINERS entry: %s\n' $missing
+		fail=$((fail + 1))
+	fi
+done < "$ROOT/patches/series"
+
+record_counts checkpatch $pass $fail 0
+echo "# checkpatch: $pass passed, $fail failed (log: $log)"
+[ $fail -eq 0 ]
