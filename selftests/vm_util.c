@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vm_util.h"
+
+size_t page_size(void)
+{
+	static size_t ps;
+
+	if (!ps)
+		ps = sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+/* Different for every word of every page, so shifted or stale data shows. */
+static uint64_t pattern(unsigned long tag, size_t word)
+{
+	return ((uint64_t)tag * 0x9e3779b97f4a7c15ULL) ^ (word << 3) ^ 0x5a5aULL;
+}
+
+void fill_page(void *page, unsigned long tag)
+{
+	uint64_t *p = page;
+	size_t i;
+
+	for (i = 0; i < page_size() / sizeof(*p); i++)
+		p[i] = pattern(tag, i);
+}
+
+bool check_page(const void *page, unsigned long tag)
+{
+	const uint64_t *p = page;
+	size_t i;
+
+	for (i = 0; i < page_size() / sizeof(*p); i++)
+		if (p[i] != pattern(tag, i))
+			return false;
+	return true;
+}
+
+static sigjmp_buf probe_env;
+static volatile int probe_code;
+static void * volatile probe_addr;
+
+static void probe_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	probe_code = si->si_code;
+	probe_addr = si->si_addr;
+	siglongjmp(probe_env, 1);
+}
+
+int probe_read(const void *addr, void **fault_addr)
+{
+	struct sigaction sa = {
+		.sa_sigaction = probe_handler,
+		.sa_flags = SA_SIGINFO,
+	};
+	struct sigaction old;
+	int ret = 0;
+
+	/*
+	 * The handler is only installed around the access: a stray fault
+	 * anywhere else must still kill the test rather than jump back here.
+	 */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, &old))
+		return -1;
+	probe_code = 0;
+	probe_addr = NULL;
+	if (sigsetjmp(probe_env, 1) == 0)
+		(void)*(const volatile char *)addr;
+	else
+		ret = probe_code;
+	sigaction(SIGSEGV, &old, NULL);
+
+	if (fault_addr)
+		*fault_addr = probe_addr;
+	return ret;
+}
+
+bool page_mapped(const void *addr)
+{
+	unsigned char vec;
+
+	/* mincore() fails with ENOMEM exactly when part of the range is unmapped. */
+	return mincore((void *)addr, page_size(), &vec) == 0;
+}
+
+/* Read a whole /proc file into @buf (NUL-terminated); -1 on error. */
+static ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (len < size - 1) {
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	if (len == size - 1) {
+		/* Truncated: a partial view would make the checks lie. */
+		errno = EFBIG;
+		return -1;
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+/* Static, not malloc()ed: see the comment in vm_util.h. */
+static char proc_buf[1 << 20];
+
+int maps_in_window(unsigned long lo, unsigned long hi,
+		   struct vma_range *out, int max)
+{
+	char *line, *next;
+	int n = 0;
+
+	if (read_file("/proc/self/maps", proc_buf, sizeof(proc_buf)) < 0)
+		return -1;
+
+	for (line = proc_buf; *line; line = next) {
+		unsigned long start, end;
+		char perms[5];
+
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) != 3) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (end <= lo || start >= hi)
+			continue;
+		if (n < max) {
+			out[n].start = start < lo ? lo : start;
+			out[n].end = end > hi ? hi : end;
+			memcpy(out[n].perms, perms, sizeof(perms));
+		}
+		n++;
+	}
+	return n;
+}
+
+long status_kb(const char *field)
+{
+	size_t flen = strlen(field);
+	char *line;
+
+	if (read_file("/proc/self/status", proc_buf, sizeof(proc_buf)) < 0)
+		return -1;
+
+	for (line = proc_buf; line && *line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (!strncmp(line, field, flen) && line[flen] == ':')
+			return strtol(line + flen + 1, NULL, 10);
+	}
+	errno = ENOENT;
+	return -1;
+}

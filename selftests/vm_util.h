@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the munmap selftests: page patterns, fault probing,
+ * /proc/self/maps and /proc/self/status parsing.
+ *
+ * None of them allocate memory with malloc(): a heap allocation that falls
+ * back to mmap() could land inside a hole a test has just punched and make
+ * the test see a mapping it did not create.
+ */
+#ifndef __MUNMAP_VM_UTIL_H
+#define __MUNMAP_VM_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* One line of /proc/self/maps, clipped to the window it was read for. */
+struct vma_range {
+	unsigned long start;
+	unsigned long end;
+	char perms[5];		/* "rw-p", "r--p", ... */
+};
+
+size_t page_size(void);
+
+/* Fill/check a page with a pattern derived from @tag (e.g. its index). */
+void fill_page(void *page, unsigned long tag);
+bool check_page(const void *page, unsigned long tag);
+
+/*
+ * Read one byte at @addr.  Returns 0 if the read succeeded, otherwise the
+ * si_code of the SIGSEGV it raised (SEGV_MAPERR for "nothing mapped here").
+ * The faulting address is stored in *@fault_addr when it is not NULL.
+ */
+int probe_read(const void *addr, void **fault_addr);
+
+/* mincore() on one page: true if the page is mapped, false on ENOMEM. */
+bool page_mapped(const void *addr);
+
+/*
+ * Collect the VMAs of /proc/self/maps that intersect [@lo, @hi), each
+ * clipped to that window, in address order.  Returns how many were found
+ * (at most @max are stored) or -1 with errno set.
+ */
+int maps_in_window(unsigned long lo, unsigned long hi,
+		   struct vma_range *out, int max);
+
+/* Value of a "Field:   N kB" line of /proc/self/status, -1 on error. */
+long status_kb(const char *field);
+
+#endif /* __MUNMAP_VM_UTIL_H */
