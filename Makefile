@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# munmap-split: a 6.1.y patch series, its companion module and its tests.
+# 'make help' lists the targets.  Everything generated goes to build/.
+
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: help test test-debug bench deps prepare export quilt checkpatch \
+	kernel kunit mutants vmtest selftests clean distclean
+
+help:
+	@echo 'make test        set up, apply, check, build, run every suite'
+	@echo 'make test-debug  KASAN/kmemleak kernel: in-VM tests and KUnit (slow)'
+	@echo 'make bench       exclusive mmap_lock hold figures (not built yet)'
+	@echo 'make deps        install the Debian packages that are missing'
+	@echo 'make prepare     build/linux: base 6.1.192 + patches/ (git am)'
+	@echo 'make export      build/linux base..HEAD -> patches/ (format-patch)'
+	@echo 'make quilt       quilt push -a on a plain base tree'
+	@echo 'make checkpatch  checkpatch.pl --strict on every patch'
+	@echo 'make kernel      build every commit of the series (bisectability)'
+	@echo 'make kunit       kunit.py run --arch=x86_64 in QEMU'
+	@echo 'make mutants     KUnit on deliberately broken kernels must fail'
+	@echo 'make vmtest      selftests in a QEMU guest of the patched kernel'
+	@echo 'make selftests   build the selftests for this machine'
+	@echo 'Set KERNEL_SRC=/path/to/linux (a 6.1.y git tree) to use your own base.'
+
+test:
+	@$(S)/test.sh
+
+test-debug:
+	@$(S)/test-debug.sh
+
+bench:
+	@$(S)/bench.sh
+
+deps:
+	@$(S)/deps.sh
+
+prepare: deps
+	@$(S)/prepare-tree.sh
+
+export:
+	@$(S)/export-series.sh
+
+quilt: prepare
+	@$(S)/quilt-check.sh
+
+checkpatch: prepare
+	@$(S)/checkpatch.sh
+
+kernel: prepare
+	@$(S)/bisect-check.sh
+
+kunit: prepare
+	@$(S)/kunit.sh
+
+mutants: prepare
+	@$(S)/kunit-mutants.sh
+
+vmtest: kernel
+	@$(S)/vmtest.sh
+
+selftests:
+	@$(MAKE) -C selftests
+
+clean:
+	rm -rf build/results build/selftests build/vm
+
+distclean:
+	rm -rf build
