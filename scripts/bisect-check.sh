@@ -11,7 +11,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 OBJ=${OBJ:-$BUILD/obj/test}
-CONFIGS=("$ROOT/scripts/kconfig/test.config" "$ROOT/scripts/kconfig/series.config")
+CONFIGS=("$ROOT/scripts/kconfig/test.config" -- "$ROOT/scripts/kconfig/series.config")
 DONE=$OBJ/.bisect-built-trees
 
 git -C "$LINUX" rev-parse -q --verify base >/dev/null ||

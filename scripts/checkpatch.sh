@@ -34,8 +34,12 @@ while read -r p; do
 	case "$p" in ''|'#'*) continue ;; esac
 	n=$((n + 1))
 	patch="$ROOT/patches/$p"
-	out=$(cd "$LINUX" && ./scripts/checkpatch.pl --strict --no-summary \
-		--ignore FILE_PATH_CHANGES "$patch" 2>&1) && rc=0 || rc=$?
+	# spdxcheck.py needs Debian's python3 with python3-ply and python3-git.
+	out=$(cd "$LINUX" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl \
+		--strict --no-summary --ignore FILE_PATH_CHANGES "$patch" 2>&1) &&
+		rc=0 || rc=$?
+	# A checker that crashed did not check anything.
+	! grep -q '^Traceback' <<<"$out" || rc=1
 	missing=$(unmaintained_new_files "$patch")
 	printf '### %s\n%s\n' "$p" "$out" >> "$log"
 	if [ $rc -eq 0 ] && [ -z "$missing" ]; then

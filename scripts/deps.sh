@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 PKGS=(
 	gcc make flex bison bc libelf-dev libssl-dev dwarves
 	cpio xz-utils python3 python3-ply python3-git perl git quilt kmod rsync
-	qemu-system-x86 busybox-static libc6-dev
+	qemu-system-x86 busybox-static libc6-dev ccache
 )
 
 installed() {

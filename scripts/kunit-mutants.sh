@@ -19,11 +19,12 @@ OBJ=$BUILD/obj/kunit
 	die "$LINUX has uncommitted changes: commit them before mutating it"
 mkdir -p "$RESULTS/mutants"
 
-qemu_args=(--qemu_args "-smp 2")
+qemu_args=(--qemu_args "-smp 2" --kernel_args oops=panic --kernel_args panic=-1)
 if [ "$("$ROOT/scripts/kvm-works.sh")" = kvm ]; then
 	qemu_args+=(--qemu_args "-accel kvm" --qemu_args "-cpu host")
 fi
 
+cc=$(kernel_cc)
 restore() { git -C "$LINUX" checkout -q -- . ; }
 trap restore EXIT
 
@@ -73,7 +74,8 @@ for m in "$ROOT"/kunit/mutants/*.mutant; do
 	log "mutant $name: expecting $expect to fail"
 	(cd "$LINUX" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
 		--kunitconfig="$ROOT/kunit/.kunitconfig" --build_dir="$OBJ" \
-		--jobs="$(jobs_count)" --timeout=600 "${qemu_args[@]}" \
+		${cc:+--make_options="CC=$cc"} --jobs="$(jobs_count)" --timeout=300 \
+		"${qemu_args[@]}" \
 		--json="$json") > "$RESULTS/mutants/$name.log" 2>&1 && rc=0 || rc=$?
 	restore
 	failed=$(failed_cases "$json")

@@ -7,32 +7,42 @@
 # The build lives in build/obj/kunit and is incremental.  Results come
 # from kunit.py's JSON; the kernel log is also scanned for splats.
 # Usage: scripts/kunit.sh                 (records suite 'kunit')
+# Env:   KUNIT_SUITE=name to record under (kunit), KUNIT_OBJ=build dir
+#        (build/obj/kunit), KUNIT_KCONFIG=an extra kunitconfig fragment
+#        merged on top (make test-debug adds KASAN and friends).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 need qemu-system-x86_64 qemu-system-x86
 [ -f "$LINUX/tools/testing/kunit/kunit.py" ] || die "$LINUX is not prepared: run 'make prepare'"
 
-OBJ=$BUILD/obj/kunit
-JSON=$RESULTS/kunit.json
+SUITE=${KUNIT_SUITE:-kunit}
+OBJ=${KUNIT_OBJ:-$BUILD/obj/kunit}
+JSON=$RESULTS/$SUITE.json
 mkdir -p "$OBJ" "$RESULTS"
 rm -f "$JSON"
 
-qemu_args=(--qemu_args "-smp 2")
+cc=$(kernel_cc)
+kunitconfigs=(--kunitconfig="$ROOT/kunit/.kunitconfig")
+[ -z "${KUNIT_KCONFIG:-}" ] || kunitconfigs+=(--kunitconfig="$KUNIT_KCONFIG")
+
+# An oops in a test case panics and ends the guest at once, instead of
+# leaving the suite to wait out KUnit's per-case timeout.
+qemu_args=(--qemu_args "-smp 2" --kernel_args oops=panic --kernel_args panic=-1)
 if [ "$("$ROOT/scripts/kvm-works.sh")" = kvm ]; then
 	qemu_args+=(--qemu_args "-accel kvm" --qemu_args "-cpu host")
 fi
 
-log "kunit: building and running in QEMU (log: $RESULTS/kunit.log)"
+log "$SUITE: building and running in QEMU (log: $RESULTS/$SUITE.log)"
 set +e
 (cd "$LINUX" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
-	--kunitconfig="$ROOT/kunit/.kunitconfig" --build_dir="$OBJ" \
-	--jobs="$(jobs_count)" --timeout="${KUNIT_TIMEOUT:-900}" \
-	"${qemu_args[@]}" --json="$JSON") > "$RESULTS/kunit.log" 2>&1
+	"${kunitconfigs[@]}" --build_dir="$OBJ" ${cc:+--make_options="CC=$cc"} \
+	--jobs="$(jobs_count)" --timeout="${KUNIT_TIMEOUT:-300}" \
+	"${qemu_args[@]}" --json="$JSON") > "$RESULTS/$SUITE.log" 2>&1
 rc=$?
 set -e
 grep -E '^\[[0-9:]+\] (=|\[|Testing|Ran|Elapsed|ERROR|.*(PASSED|FAILED|SKIPPED|CRASHED))' \
-	"$RESULTS/kunit.log" | sed 's/^/# /' || true
+	"$RESULTS/$SUITE.log" | sed 's/^/# /' || true
 
 # Count test cases from the JSON; no JSON means kunit.py never got there.
 read -r pass fail skip < <(python3 - "$JSON" <<'PY'
@@ -60,10 +70,10 @@ if [ -f "$OBJ/test.log" ]; then
 	splats=$("$ROOT/scripts/scan-splats.sh" "$OBJ/test.log") || src=$?
 	[ "$src" -le 1 ] || splats=1
 fi
-[ "$pass" -gt 0 ] || { echo "# kunit: no test case ran"; fail=$((fail + 1)); }
+[ "$pass" -gt 0 ] || { echo "# $SUITE: no test case ran"; fail=$((fail + 1)); }
 [ $rc -eq 0 ] || [ "$fail" -gt 0 ] || { echo "# kunit.py exited $rc"; fail=$((fail + 1)); }
 fail=$((fail + ${splats:-0}))
 
-record_counts kunit "$pass" "$fail" "$skip"
-echo "# kunit: $pass passed, $fail failed, $skip skipped"
+record_counts "$SUITE" "$pass" "$fail" "$skip"
+echo "# $SUITE: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

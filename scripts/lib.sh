@@ -60,3 +60,12 @@ deadline_wait() {
 	{ wait "$pid"; } 2>/dev/null || rc=$?
 	return "$rc"
 }
+
+# The compiler for kernel builds.  ccache makes the bisect builds cheap:
+# stepping through the series rebuilds the same files again and again.
+# CCACHE=0 turns it off.  Use as ${cc:+"CC=$cc"}.
+kernel_cc() {
+	if [ "${CCACHE:-1}" != 0 ] && command -v ccache >/dev/null 2>&1; then
+		echo "ccache gcc"
+	fi
+}
