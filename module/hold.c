@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmap_lock_hold: record every exclusive mmap_lock window.
+ *
+ * Only the kernel's exported mmap_lock tracepoints are used:
+ *
+ *   mmap_lock_acquire_returned(write=true, success=true)   opens a window
+ *   mmap_lock_released(write=true)                         closes it
+ *   mmap_lock_acquire_returned(write=false, success=true)  closes it too
+ *       when the same task holds the write lock on that mm: this is how
+ *       mmap_write_downgrade() shows up (include/linux/mmap_lock.h); a
+ *       task holding the write lock cannot take the read lock otherwise.
+ *
+ * The holder of a write lock may sleep and migrate, so open windows are
+ * kept per (task, mm) in a fixed hash table of MLH_BUCKETS buckets of
+ * MLH_WAYS slots; a window that finds its bucket full is counted as
+ * dropped and not measured.  A task may hold the write lock of two mms at
+ * once (fork: dup_mmap()), hence the mm in the key.  The same table holds
+ * one marker per task running a command of this module (mm == NULL): the
+ * windows such a task opens are attributed to 'kernel'.
+ *
+ * Locking: each bucket has a raw spinlock (the probes run with preemption
+ * disabled, so no sleeping lock); it is never nested with another lock of
+ * this module.  The probes ignore anything outside task context (the BPF
+ * stack walker read-trylocks mmap_lock from irq and NMI context), so the
+ * bucket locks are only ever taken in task context and need not disable
+ * interrupts.  mlh_ctl_mutex serialises enable and disable.
+ *
+ * The probes are registered only while recording is enabled, so recording
+ * costs nothing when disabled.  Every window still open when recording is
+ * switched on or off is forgotten: its other end may be missed.
+ */
+#include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/hash.h>
+#include <linux/ktime.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/tracepoint.h>
+#include <trace/events/mmap_lock.h>
+
+#include "mlh.h"
+
+#define MLH_BUCKET_BITS		7
+#define MLH_BUCKETS		BIT(MLH_BUCKET_BITS)
+#define MLH_WAYS		4
+
+struct mlh_open {
+	struct task_struct *task;	/* NULL: free slot */
+	struct mm_struct *mm;		/* NULL: a drive marker */
+	u64 start_ns;
+	struct mlh_op op;
+};
+
+struct mlh_bucket {
+	raw_spinlock_t lock;
+	struct mlh_open slot[MLH_WAYS];
+};
+
+static struct mlh_bucket mlh_table[MLH_BUCKETS];
+
+/* Windows (not markers) in the table; lets read acquisitions skip it. */
+static atomic_t mlh_nr_open = ATOMIC_INIT(0);
+/* Markers in the table; lets write acquisitions skip the lookup. */
+static atomic_t mlh_nr_driving = ATOMIC_INIT(0);
+
+static atomic64_t mlh_opened, mlh_on_release, mlh_on_downgrade;
+static atomic64_t mlh_dropped, mlh_replaced;
+
+static int mlh_tgid;			/* READ_ONCE() in the probes */
+static bool mlh_enabled;		/* written under mlh_ctl_mutex */
+static DEFINE_MUTEX(mlh_ctl_mutex);
+
+static struct mlh_bucket *mlh_bucket_of(struct task_struct *task,
+					struct mm_struct *mm)
+{
+	u64 key = (unsigned long)task ^ ((u64)(unsigned long)mm << 7);
+
+	return &mlh_table[hash_64(key, MLH_BUCKET_BITS)];
+}
+
+/* Slot of (@task, @mm) in @b, or NULL.  Called with @b->lock held. */
+static struct mlh_open *mlh_find(struct mlh_bucket *b,
+				 struct task_struct *task, struct mm_struct *mm)
+{
+	int i;
+
+	for (i = 0; i < MLH_WAYS; i++)
+		if (b->slot[i].task == task && b->slot[i].mm == mm)
+			return &b->slot[i];
+	return NULL;
+}
+
+static bool mlh_driving(void)
+{
+	struct mlh_bucket *b;
+	bool ret;
+
+	if (!atomic_read(&mlh_nr_driving))
+		return false;
+	b = mlh_bucket_of(current, NULL);
+	raw_spin_lock(&b->lock);
+	ret = mlh_find(b, current, NULL);
+	raw_spin_unlock(&b->lock);
+	return ret;
+}
+
+static void mlh_window_open(struct mm_struct *mm, u64 now)
+{
+	int tgid = READ_ONCE(mlh_tgid);
+	struct mlh_bucket *b;
+	struct mlh_open *o;
+	struct mlh_op op;
+
+	if (tgid && task_tgid_nr(current) != tgid)
+		return;
+	mlh_attr_current(&op, mlh_driving());
+
+	b = mlh_bucket_of(current, mm);
+	raw_spin_lock(&b->lock);
+	o = mlh_find(b, current, mm);
+	if (o) {
+		/* Cannot happen unless a close was missed: count it. */
+		atomic64_inc(&mlh_replaced);
+	} else {
+		o = mlh_find(b, NULL, NULL);
+		if (!o) {
+			raw_spin_unlock(&b->lock);
+			atomic64_inc(&mlh_dropped);
+			return;
+		}
+		o->task = current;
+		o->mm = mm;
+		atomic_inc(&mlh_nr_open);
+	}
+	o->start_ns = now;
+	o->op = op;
+	atomic64_inc(&mlh_opened);
+	raw_spin_unlock(&b->lock);
+}
+
+static void mlh_window_close(struct mm_struct *mm, u64 now, bool downgrade)
+{
+	struct mlh_bucket *b = mlh_bucket_of(current, mm);
+	struct mlh_open *o;
+	struct mlh_op op;
+	u64 start;
+
+	raw_spin_lock(&b->lock);
+	o = mlh_find(b, current, mm);
+	if (!o) {
+		/* Opened before recording started, or filtered out. */
+		raw_spin_unlock(&b->lock);
+		return;
+	}
+	start = o->start_ns;
+	op = o->op;
+	o->task = NULL;
+	o->mm = NULL;
+	atomic_dec(&mlh_nr_open);
+	raw_spin_unlock(&b->lock);
+
+	atomic64_inc(downgrade ? &mlh_on_downgrade : &mlh_on_release);
+	mlh_stats_record(&op, now - start);
+}
+
+static void mlh_probe_acquire(void *data, struct mm_struct *mm,
+			      const char *memcg_path, bool write, bool success)
+{
+	u64 now = ktime_get_ns();
+
+	if (!success || !in_task())
+		return;
+	if (write)
+		mlh_window_open(mm, now);
+	else if (atomic_read(&mlh_nr_open))
+		mlh_window_close(mm, now, true);
+}
+
+static void mlh_probe_released(void *data, struct mm_struct *mm,
+			       const char *memcg_path, bool write)
+{
+	u64 now = ktime_get_ns();
+
+	if (!write || !in_task())
+		return;
+	mlh_window_close(mm, now, false);
+}
+
+/* Forget every open window; markers stay.  No probe may be running. */
+static void mlh_forget_windows(void)
+{
+	int i, j;
+
+	for (i = 0; i < MLH_BUCKETS; i++) {
+		struct mlh_bucket *b = &mlh_table[i];
+
+		raw_spin_lock(&b->lock);
+		for (j = 0; j < MLH_WAYS; j++) {
+			if (b->slot[j].task && b->slot[j].mm) {
+				b->slot[j].task = NULL;
+				b->slot[j].mm = NULL;
+			}
+		}
+		raw_spin_unlock(&b->lock);
+	}
+	atomic_set(&mlh_nr_open, 0);
+}
+
+/**
+ * mlh_hold_enable() - Start recording.
+ *
+ * The release probe goes in first, so that no window can be opened
+ * without its close being seen.  Returns 0 (also if already enabled) or
+ * the tracepoint registration error.
+ */
+int mlh_hold_enable(void)
+{
+	int ret = 0;
+
+	mutex_lock(&mlh_ctl_mutex);
+	if (mlh_enabled)
+		goto out;
+	mlh_forget_windows();
+	ret = register_trace_mmap_lock_released(mlh_probe_released, NULL);
+	if (ret)
+		goto out;
+	ret = register_trace_mmap_lock_acquire_returned(mlh_probe_acquire,
+							NULL);
+	if (ret) {
+		unregister_trace_mmap_lock_released(mlh_probe_released, NULL);
+		tracepoint_synchronize_unregister();
+		goto out;
+	}
+	WRITE_ONCE(mlh_enabled, true);
+out:
+	mutex_unlock(&mlh_ctl_mutex);
+	return ret;
+}
+
+/**
+ * mlh_hold_disable() - Stop recording.
+ *
+ * Once this returns no probe is running or will run, so nothing more is
+ * recorded and the module may go away.
+ */
+void mlh_hold_disable(void)
+{
+	mutex_lock(&mlh_ctl_mutex);
+	if (mlh_enabled) {
+		unregister_trace_mmap_lock_acquire_returned(mlh_probe_acquire,
+							    NULL);
+		unregister_trace_mmap_lock_released(mlh_probe_released, NULL);
+		tracepoint_synchronize_unregister();
+		mlh_forget_windows();
+		WRITE_ONCE(mlh_enabled, false);
+	}
+	mutex_unlock(&mlh_ctl_mutex);
+}
+
+/* Record only windows taken by tasks of thread group @tgid; 0: all. */
+void mlh_hold_set_tgid(int tgid)
+{
+	WRITE_ONCE(mlh_tgid, tgid);
+}
+
+void mlh_hold_reset_counters(void)
+{
+	atomic64_set(&mlh_opened, 0);
+	atomic64_set(&mlh_on_release, 0);
+	atomic64_set(&mlh_on_downgrade, 0);
+	atomic64_set(&mlh_dropped, 0);
+	atomic64_set(&mlh_replaced, 0);
+}
+
+void mlh_hold_counters(struct mlh_hold_counters *c)
+{
+	c->opened = atomic64_read(&mlh_opened);
+	c->on_release = atomic64_read(&mlh_on_release);
+	c->on_downgrade = atomic64_read(&mlh_on_downgrade);
+	c->dropped = atomic64_read(&mlh_dropped);
+	c->replaced = atomic64_read(&mlh_replaced);
+	c->open = atomic_read(&mlh_nr_open);
+	c->tgid = READ_ONCE(mlh_tgid);
+	c->enabled = READ_ONCE(mlh_enabled);
+}
+
+/**
+ * mlh_hold_drive_begin() - Mark current as running a module command.
+ *
+ * Until mlh_hold_drive_end(), the windows current opens are the module's
+ * own and are attributed to 'kernel'.  Returns 0, or -EBUSY when current's
+ * bucket is full (too many commands and windows in flight at once).
+ */
+int mlh_hold_drive_begin(void)
+{
+	struct mlh_bucket *b = mlh_bucket_of(current, NULL);
+	struct mlh_open *o;
+
+	raw_spin_lock(&b->lock);
+	o = mlh_find(b, NULL, NULL);
+	if (o) {
+		o->task = current;
+		o->mm = NULL;
+		atomic_inc(&mlh_nr_driving);
+	}
+	raw_spin_unlock(&b->lock);
+	return o ? 0 : -EBUSY;
+}
+
+void mlh_hold_drive_end(void)
+{
+	struct mlh_bucket *b = mlh_bucket_of(current, NULL);
+	struct mlh_open *o;
+
+	raw_spin_lock(&b->lock);
+	o = mlh_find(b, current, NULL);
+	if (o) {
+		o->task = NULL;
+		atomic_dec(&mlh_nr_driving);
+	}
+	raw_spin_unlock(&b->lock);
+}
+
+int mlh_hold_init(void)
+{
+	int i;
+
+	for (i = 0; i < MLH_BUCKETS; i++)
+		raw_spin_lock_init(&mlh_table[i].lock);
+	return 0;
+}
+
+/* Unregisters the probes if they are still registered: safe to unload. */
+void mlh_hold_exit(void)
+{
+	mlh_hold_disable();
+}

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmap_lock_hold: debugfs interface, /sys/kernel/debug/mmap_lock_hold/.
+ *
+ *   enable   rw  "0" or "1": recording off/on (probes registered only on)
+ *   tgid     rw  record only this thread group; "0": every process
+ *   reset    w   "1": zero the statistics and counters
+ *   summary  r   a table for humans
+ *   stats    r   key=value lines for programs (MLH_STATS_VERSION)
+ *
+ * A write of anything else fails with -EINVAL, a bad buffer with -EFAULT.
+ * Reading runs concurrently with recording: each operation's line is a
+ * consistent copy (see mlh_stats_snapshot()).  Removal of the directory
+ * waits for the file operations in progress (debugfs proxies them), so
+ * nothing here runs after mlh_report_exit().
+ */
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/threads.h>
+
+#include "mlh.h"
+
+static struct dentry *mlh_dir;
+
+/* Parse a whole decimal (or 0x) unsigned number; -ERANGE is -EINVAL too. */
+static int mlh_parse(const char __user *ubuf, size_t count, unsigned int *val)
+{
+	int ret = kstrtouint_from_user(ubuf, count, 0, val);
+
+	return ret == -ERANGE ? -EINVAL : ret;
+}
+
+static ssize_t mlh_read_int(char __user *ubuf, size_t count, loff_t *ppos,
+			    int val)
+{
+	char buf[16];
+	int len = scnprintf(buf, sizeof(buf), "%d\n", val);
+
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static ssize_t mlh_enable_read(struct file *file, char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct mlh_hold_counters c;
+
+	mlh_hold_counters(&c);
+	return mlh_read_int(ubuf, count, ppos, c.enabled);
+}
+
+static ssize_t mlh_enable_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	unsigned int val;
+	int ret = mlh_parse(ubuf, count, &val);
+
+	if (ret)
+		return ret;
+	if (val > 1)
+		return -EINVAL;
+	if (val) {
+		ret = mlh_hold_enable();
+		if (ret)
+			return ret;
+	} else {
+		mlh_hold_disable();
+	}
+	return count;
+}
+
+static const struct file_operations mlh_enable_fops = {
+	.owner = THIS_MODULE,
+	.read = mlh_enable_read,
+	.write = mlh_enable_write,
+	.llseek = default_llseek,
+};
+
+static ssize_t mlh_tgid_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct mlh_hold_counters c;
+
+	mlh_hold_counters(&c);
+	return mlh_read_int(ubuf, count, ppos, c.tgid);
+}
+
+static ssize_t mlh_tgid_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	unsigned int val;
+	int ret = mlh_parse(ubuf, count, &val);
+
+	if (ret)
+		return ret;
+	if (val > PID_MAX_LIMIT)
+		return -EINVAL;
+	mlh_hold_set_tgid(val);
+	return count;
+}
+
+static const struct file_operations mlh_tgid_fops = {
+	.owner = THIS_MODULE,
+	.read = mlh_tgid_read,
+	.write = mlh_tgid_write,
+	.llseek = default_llseek,
+};
+
+static ssize_t mlh_reset_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	unsigned int val;
+	int ret = mlh_parse(ubuf, count, &val);
+
+	if (ret)
+		return ret;
+	if (val != 1)
+		return -EINVAL;
+	mlh_stats_reset();
+	mlh_hold_reset_counters();
+	return count;
+}
+
+static const struct file_operations mlh_reset_fops = {
+	.owner = THIS_MODULE,
+	.write = mlh_reset_write,
+	.llseek = noop_llseek,
+};
+
+/* A snapshot of everything a report shows. */
+struct mlh_report {
+	struct mlh_hold_counters c;
+	unsigned int nr;
+	u64 windows;
+	struct mlh_op_snap op[MLH_MAX_OPS];
+};
+
+static struct mlh_report *mlh_report_take(void)
+{
+	struct mlh_report *r = kvmalloc(sizeof(*r), GFP_KERNEL);
+	unsigned int i;
+
+	if (!r)
+		return NULL;
+	mlh_hold_counters(&r->c);
+	r->nr = mlh_stats_snapshot(r->op, MLH_MAX_OPS);
+	r->windows = 0;
+	for (i = 0; i < r->nr; i++)
+		r->windows += r->op[i].count;
+	return r;
+}
+
+static void mlh_show_hist(struct seq_file *m, const struct mlh_op_snap *s,
+			  const char *sep)
+{
+	bool first = true;
+	unsigned int k;
+
+	for (k = 0; k < MLH_LOG2_BUCKETS; k++) {
+		if (!s->log2[k])
+			continue;
+		seq_printf(m, "%s%u:%llu", first ? "" : sep, k, s->log2[k]);
+		first = false;
+	}
+}
+
+/*
+ * stats: one key=value per line for the totals, then one line per
+ * operation with space-separated key=value pairs.  Names have no spaces.
+ * hist lists the non-empty log2 buckets as k:count, bucket k holding
+ * [2^k, 2^(k+1)) ns (k = 0 also holds 0).
+ */
+static int mlh_stats_show(struct seq_file *m, void *v)
+{
+	struct mlh_report *r = mlh_report_take();
+	char name[MLH_OP_NAME_LEN];
+	unsigned int i;
+
+	if (!r)
+		return -ENOMEM;
+	seq_printf(m, "version=%d\n", MLH_STATS_VERSION);
+	seq_printf(m, "enabled=%d\n", r->c.enabled);
+	seq_printf(m, "tgid=%d\n", r->c.tgid);
+	seq_printf(m, "windows=%llu\n", r->windows);
+	seq_printf(m, "opened=%llu\n", r->c.opened);
+	seq_printf(m, "closed_release=%llu\n", r->c.on_release);
+	seq_printf(m, "closed_downgrade=%llu\n", r->c.on_downgrade);
+	seq_printf(m, "open=%u\n", r->c.open);
+	seq_printf(m, "dropped=%llu\n", r->c.dropped);
+	seq_printf(m, "replaced=%llu\n", r->c.replaced);
+	seq_printf(m, "ops=%u\n", r->nr);
+	for (i = 0; i < r->nr; i++) {
+		const struct mlh_op_snap *s = &r->op[i];
+		int nr = s->op.class == MLH_OP_SYSCALL ||
+			 s->op.class == MLH_OP_COMPAT ? s->op.nr : -1;
+
+		mlh_op_name(&s->op, name, sizeof(name));
+		seq_printf(m,
+			   "op=%s class=%s nr=%d count=%llu min_ns=%llu p50_ns=%llu p99_ns=%llu max_ns=%llu sum_ns=%llu hist=",
+			   name, mlh_op_class_name(&s->op), nr, s->count,
+			   s->min_ns, s->p50_ns, s->p99_ns, s->max_ns,
+			   s->sum_ns);
+		mlh_show_hist(m, s, ",");
+		seq_putc(m, '\n');
+	}
+	kvfree(r);
+	return 0;
+}
+
+static int mlh_summary_show(struct seq_file *m, void *v)
+{
+	struct mlh_report *r = mlh_report_take();
+	char name[MLH_OP_NAME_LEN];
+	unsigned int i, k;
+
+	if (!r)
+		return -ENOMEM;
+	seq_puts(m, "exclusive mmap_lock windows, ns (CLOCK_MONOTONIC)\n");
+	seq_printf(m, "recording: %s, tgid: ", r->c.enabled ? "on" : "off");
+	if (r->c.tgid)
+		seq_printf(m, "%d\n", r->c.tgid);
+	else
+		seq_puts(m, "all\n");
+	seq_printf(m,
+		   "windows: %llu recorded (%llu released, %llu downgraded), %u open, %llu dropped, %llu replaced\n\n",
+		   r->windows, r->c.on_release, r->c.on_downgrade, r->c.open,
+		   r->c.dropped, r->c.replaced);
+	seq_printf(m, "%-16s %8s %12s %12s %12s %12s %14s\n", "op", "count",
+		   "min", "p50", "p99", "max", "total");
+	for (i = 0; i < r->nr; i++) {
+		const struct mlh_op_snap *s = &r->op[i];
+
+		mlh_op_name(&s->op, name, sizeof(name));
+		seq_printf(m, "%-16s %8llu %12llu %12llu %12llu %12llu %14llu\n",
+			   name, s->count, s->min_ns, s->p50_ns, s->p99_ns,
+			   s->max_ns, s->sum_ns);
+	}
+	for (i = 0; i < r->nr; i++) {
+		const struct mlh_op_snap *s = &r->op[i];
+
+		mlh_op_name(&s->op, name, sizeof(name));
+		seq_printf(m, "\n%s: ns\n", name);
+		for (k = 0; k < MLH_LOG2_BUCKETS; k++) {
+			if (!s->log2[k])
+				continue;
+			seq_printf(m, "  [%14llu, %14llu) %8llu\n",
+				   k ? 1ULL << k : 0ULL,
+				   k < 63 ? 1ULL << (k + 1) : U64_MAX,
+				   s->log2[k]);
+		}
+	}
+	kvfree(r);
+	return 0;
+}
+
+DEFINE_SHOW_ATTRIBUTE(mlh_stats);
+DEFINE_SHOW_ATTRIBUTE(mlh_summary);
+
+int mlh_report_init(void)
+{
+	mlh_dir = debugfs_create_dir(MLH_NAME, NULL);
+	if (IS_ERR(mlh_dir))
+		return PTR_ERR(mlh_dir);
+	debugfs_create_file("enable", 0600, mlh_dir, NULL, &mlh_enable_fops);
+	debugfs_create_file("tgid", 0600, mlh_dir, NULL, &mlh_tgid_fops);
+	debugfs_create_file("reset", 0200, mlh_dir, NULL, &mlh_reset_fops);
+	debugfs_create_file("summary", 0400, mlh_dir, NULL,
+			    &mlh_summary_fops);
+	debugfs_create_file("stats", 0400, mlh_dir, NULL, &mlh_stats_fops);
+	return 0;
+}
+
+void mlh_report_exit(void)
+{
+	debugfs_remove_recursive(mlh_dir);
+	mlh_dir = NULL;
+}
