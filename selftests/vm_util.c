@@ -180,3 +180,112 @@ long status_kb(const char *field)
 	errno = ENOENT;
 	return -1;
 }
+
+/* The number after "@field:" at the start of a line of @buf, -1 if none. */
+static long field_value(const char *buf, const char *field)
+{
+	size_t flen = strlen(field);
+	const char *line;
+
+	for (line = buf; *line; line = strchrnul(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (!strncmp(line, field, flen) && line[flen] == ':')
+			return strtol(line + flen + 1, NULL, 10);
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+long meminfo_value(const char *field)
+{
+	if (read_file("/proc/meminfo", proc_buf, sizeof(proc_buf)) < 0)
+		return -1;
+	return field_value(proc_buf, field);
+}
+
+int map_count(void)
+{
+	const char *p;
+	int n = 0;
+
+	if (read_file("/proc/self/maps", proc_buf, sizeof(proc_buf)) < 0)
+		return -1;
+	for (p = proc_buf; (p = strchr(p, '\n')); p++)
+		n++;
+	return n;
+}
+
+long accounted_kb(void)
+{
+	unsigned long start = 0, end = 0;
+	const char *line, *next;
+	long kb = 0;
+
+	if (read_file("/proc/self/smaps", proc_buf, sizeof(proc_buf)) < 0)
+		return -1;
+
+	for (line = proc_buf; *line; line = next) {
+		size_t len, word;
+
+		next = strchrnul(line, '\n');
+		len = next - line;
+		if (*next)
+			next++;
+		word = strcspn(line, "\n ");
+		/* A VMA's header line; every other line is "Name: ...". */
+		if (word && line[word - 1] != ':') {
+			if (sscanf(line, "%lx-%lx", &start, &end) != 2) {
+				errno = EINVAL;
+				return -1;
+			}
+			continue;
+		}
+		if (strncmp(line, "VmFlags:", 8))
+			continue;
+		/* Two-letter mnemonics, each preceded by a space. */
+		for (word = 8; word + 3 <= len; word += 3) {
+			if (line[word] == ' ' && line[word + 1] == 'a' &&
+			    line[word + 2] == 'c') {
+				kb += (end - start) / 1024;
+				break;
+			}
+		}
+	}
+	return kb;
+}
+
+int write_file(const char *path, const char *str)
+{
+	size_t len = strlen(str);
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, str, len);
+	if (n >= 0 && (size_t)n != len) {
+		n = -1;
+		errno = EIO;
+	}
+	if (close(fd) && n >= 0)
+		n = -1;
+	return n < 0 ? -1 : 0;
+}
+
+long read_number(const char *path)
+{
+	char buf[64], *end;
+	long val;
+
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	errno = 0;
+	val = strtol(buf, &end, 10);
+	if (errno || end == buf) {
+		errno = errno ? errno : EINVAL;
+		return -1;
+	}
+	return val;
+}

@@ -47,4 +47,30 @@ int maps_in_window(unsigned long lo, unsigned long hi,
 /* Value of a "Field:   N kB" line of /proc/self/status, -1 on error. */
 long status_kb(const char *field);
 
+/* Value of a "Field:   N [kB]" line of /proc/meminfo, -1 on error. */
+long meminfo_value(const char *field);
+
+/*
+ * Lines of /proc/self/maps: the process's VMAs, plus the gate area
+ * ([vsyscall]) where there is one.  -1 on error.
+ */
+int map_count(void);
+
+/*
+ * Sum, in kB, of the sizes of this process's VMAs that carry VM_ACCOUNT
+ * ("ac" in the VmFlags of /proc/self/smaps): the part of Committed_AS its
+ * mappings hold.  -1 on error (no smaps without CONFIG_PROC_PAGE_MONITOR).
+ */
+long accounted_kb(void);
+
+/*
+ * Write @str to @path, a procfs, sysfs or tracefs file: 0, or -1 with errno.
+ * Opened with O_APPEND and never O_TRUNC: truncating uprobe_events or
+ * kprobe_events deletes every probe of the system.
+ */
+int write_file(const char *path, const char *str);
+
+/* The number in a file like /proc/sys/vm/nr_hugepages, -1 on error. */
+long read_number(const char *path);
+
 #endif /* __MUNMAP_VM_UTIL_H */
