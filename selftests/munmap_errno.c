@@ -29,20 +29,6 @@
 /* Top byte tag: ignored by arm64 (TBI), not by x86_64 without LAM. */
 #define ADDR_TAG	(0x5aUL << 56)
 
-static char *map_pages(unsigned int npages)
-{
-	char *base;
-	unsigned int i;
-
-	base = mmap(NULL, npages * page_size(), PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED)
-		return NULL;
-	for (i = 0; i < npages; i++)
-		fill_page(base + i * page_size(), i);
-	return base;
-}
-
 static void check_present(struct __test_metadata *_metadata, char *base,
 			  unsigned int page)
 {
@@ -102,7 +88,7 @@ static unsigned long task_size(void)
 
 TEST(unaligned_addr)
 {
-	char *base = map_pages(2);
+	char *base = map_filled(2);
 
 	ASSERT_NE(NULL, base);
 	check_einval(_metadata, (unsigned long)base + 1, page_size());
@@ -115,7 +101,7 @@ TEST(unaligned_addr)
 
 TEST(zero_len)
 {
-	char *base = map_pages(1);
+	char *base = map_filled(1);
 
 	ASSERT_NE(NULL, base);
 	check_einval(_metadata, (unsigned long)base, 0);
@@ -126,7 +112,7 @@ TEST(zero_len)
 /* addr + len beyond the end of the address space. */
 TEST(len_wraps)
 {
-	char *base = map_pages(1);
+	char *base = map_filled(1);
 	unsigned long addr = (unsigned long)base;
 
 	ASSERT_NE(NULL, base);
@@ -161,7 +147,7 @@ TEST(beyond_task_size)
 TEST(len_beyond_task_size)
 {
 	unsigned long ts = task_size();
-	char *base = map_pages(1);
+	char *base = map_filled(1);
 	unsigned long addr = (unsigned long)base;
 
 	ASSERT_NE(NULL, base);
@@ -197,7 +183,7 @@ TEST(last_user_page)
 /* munmap(addr, 1) removes the whole page holding addr. */
 TEST(unaligned_len_rounds_up)
 {
-	char *base = map_pages(4);
+	char *base = map_filled(4);
 
 	ASSERT_NE(NULL, base);
 	ASSERT_EQ(0, munmap(base, 1));
@@ -215,7 +201,7 @@ TEST(unaligned_len_rounds_up)
 
 TEST(unmapped_range)
 {
-	char *base = map_pages(2);
+	char *base = map_filled(2);
 
 	ASSERT_NE(NULL, base);
 	ASSERT_EQ(0, munmap(base, 2 * page_size()));
@@ -232,7 +218,7 @@ TEST(unmapped_range)
  */
 TEST(tagged_addr)
 {
-	char *base = map_pages(2);
+	char *base = map_filled(2);
 	unsigned long tagged = (unsigned long)base | ADDR_TAG;
 
 	ASSERT_NE(NULL, base);

@@ -29,20 +29,6 @@ struct piece {
 	const char *perms;
 };
 
-static char *map_window(unsigned int npages)
-{
-	char *base;
-	unsigned int i;
-
-	base = mmap(NULL, npages * page_size(), PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED)
-		return NULL;
-	for (i = 0; i < npages; i++)
-		fill_page(base + i * page_size(), i);
-	return base;
-}
-
 static const struct piece *piece_of(const struct piece *want, int nwant,
 				    unsigned int page)
 {
@@ -131,7 +117,7 @@ FIXTURE_SETUP(partial)
 {
 	const struct piece whole = { 0, NPAGES, "rw-p" };
 
-	self->base = map_window(NPAGES);
+	self->base = map_filled(NPAGES);
 	ASSERT_NE(NULL, self->base);
 	check_layout(_metadata, self->base, NPAGES, &whole, 1);
 }
@@ -171,12 +157,12 @@ static const struct piece span_setup[] = {
 
 static char *map_span(struct __test_metadata *_metadata)
 {
-	char *base = map_window(SPAN_PAGES);
+	char *base = map_filled(SPAN_PAGES);
 	size_t ps = page_size();
 
 	if (!base)
 		return NULL;
-	/* Filled by map_window() before these pages become read-only. */
+	/* Filled by map_filled() before these pages become read-only. */
 	if (mprotect(base + 5 * ps, 4 * ps, PROT_READ) ||
 	    mprotect(base + 15 * ps, 5 * ps, PROT_READ) ||
 	    munmap(base + 4 * ps, ps) || munmap(base + 9 * ps, ps) ||
@@ -213,7 +199,7 @@ TEST(span_whole_vmas)
 TEST(already_unmapped)
 {
 	const struct piece want[] = { { 0, 4, "rw-p" }, { 8, 8, "rw-p" } };
-	char *base = map_window(NPAGES);
+	char *base = map_filled(NPAGES);
 	size_t ps = page_size();
 
 	ASSERT_NE(NULL, base);
@@ -238,7 +224,7 @@ TEST(mlock_vmlck)
 	const struct piece mid[] = { { 0, 6, "rw-p" }, { 10, 6, "rw-p" } };
 	const struct piece span[] = { { 0, 4, "rw-p" }, { 12, 4, "rw-p" } };
 	long kb = page_size() / 1024;
-	char *base = map_window(NPAGES);
+	char *base = map_filled(NPAGES);
 	size_t ps = page_size();
 	long before;
 

@@ -44,20 +44,6 @@ static size_t pages(size_t n)
 	return n * page_size();
 }
 
-static char *map_pages(unsigned int npages)
-{
-	char *base;
-	unsigned int i;
-
-	base = mmap(NULL, pages(npages), PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED)
-		return NULL;
-	for (i = 0; i < npages; i++)
-		fill_page(base + pages(i), i);
-	return base;
-}
-
 static bool page_is_zero(const char *page)
 {
 	size_t i;
@@ -413,7 +399,7 @@ TEST_F(growsdown, unmap_below_and_own_bottom)
 
 TEST(mremap_shrink)
 {
-	char *base = map_pages(NPAGES);
+	char *base = map_filled(NPAGES);
 	const struct piece kept = { base, pages(KEEP), "rw-p" };
 	const struct piece whole = { base, pages(NPAGES), "rw-p" };
 	long vm_size = status_kb("VmSize");
@@ -446,7 +432,7 @@ TEST(mremap_shrink)
 /* The locked pages released by the shrink leave VmLck. */
 TEST(mremap_shrink_mlocked)
 {
-	char *base = map_pages(NPAGES);
+	char *base = map_filled(NPAGES);
 	const struct piece kept = { base, pages(KEEP), "rw-p" };
 	long kb = page_size() >> 10;
 	long vm_lck = status_kb("VmLck");
@@ -535,7 +521,7 @@ TEST(brk_shrink)
  */
 TEST(map_fixed_inside)
 {
-	char *base = map_pages(NPAGES);
+	char *base = map_filled(NPAGES);
 	const struct piece whole = { base, pages(NPAGES), "rw-p" };
 	long vm_size = status_kb("VmSize");
 	int count = map_count();
@@ -562,7 +548,7 @@ TEST(map_fixed_inside)
 /* Over the boundary of two VMAs, with a mapping that merges with neither. */
 TEST(map_fixed_across)
 {
-	char *base = map_pages(NPAGES);
+	char *base = map_filled(NPAGES);
 	const struct piece want[] = {
 		{ base, pages(6), "rw-p" },
 		{ base + pages(6), pages(4), "rw-s" },
@@ -600,7 +586,7 @@ TEST(map_fixed_across)
  */
 TEST(map_fixed_over_mlocked)
 {
-	char *base = map_pages(NPAGES);
+	char *base = map_filled(NPAGES);
 	const struct piece want[] = {
 		{ base, pages(4), "rw-p" },
 		{ base + pages(4), pages(4), "rw-p" },

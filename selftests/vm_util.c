@@ -47,6 +47,20 @@ bool check_page(const void *page, unsigned long tag)
 	return true;
 }
 
+char *map_filled(unsigned int npages)
+{
+	char *base;
+	unsigned int i;
+
+	base = mmap(NULL, (size_t)npages * page_size(), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	for (i = 0; i < npages; i++)
+		fill_page(base + (size_t)i * page_size(), i);
+	return base;
+}
+
 static sigjmp_buf probe_env;
 static volatile int probe_code;
 static void * volatile probe_addr;

@@ -27,6 +27,12 @@ void fill_page(void *page, unsigned long tag);
 bool check_page(const void *page, unsigned long tag);
 
 /*
+ * A private anonymous read-write mapping of @npages pages, page i filled
+ * with fill_page(..., i); NULL if mmap() fails.
+ */
+char *map_filled(unsigned int npages);
+
+/*
  * Read one byte at @addr.  Returns 0 if the read succeeded, otherwise the
  * si_code of the SIGSEGV it raised (SEGV_MAPERR for "nothing mapped here").
  * The faulting address is stored in *@fault_addr when it is not NULL.
