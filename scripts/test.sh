@@ -4,7 +4,8 @@
 # 'make test': everything from a fresh clone to one closing line.
 #   script self-checks -> deps -> prepare build/linux -> quilt
 #   -> checkpatch -> bisect builds
-#   -> KUnit in QEMU -> KUnit on broken kernels -> in-VM tests -> 'N passed, N failed, N skipped'
+#   -> KUnit in QEMU -> KUnit on broken kernels -> the module against
+#   the patched and stock trees -> in-VM tests (module loaded) -> 'N passed, N failed, N skipped'
 # Every stage records its counts in build/results/<suite>.counts; a stage
 # that stops without recording anything counts as one failure.
 set -uo pipefail
@@ -40,6 +41,7 @@ if stage prepare prepare; then
 	if stage bisect "$ROOT/scripts/bisect-check.sh"; then
 		stage kunit "$ROOT/scripts/kunit.sh" &&
 			stage mutants "$ROOT/scripts/kunit-mutants.sh"
+		stage module-build "$ROOT/scripts/module-check.sh"
 		stage vmtest "$ROOT/scripts/vmtest.sh"
 	else
 		log "the series does not build: KUnit and in-VM tests not run"
