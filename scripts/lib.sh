@@ -69,3 +69,7 @@ kernel_cc() {
 		echo "ccache gcc"
 	fi
 }
+
+# Paths under the project are hashed relative to it, so another clone of
+# the project (CI's) reuses the objects this one compiled.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT}
