@@ -303,3 +303,46 @@ long read_number(const char *path)
 	}
 	return val;
 }
+
+int vma_has_vmflag(unsigned long addr, const char *flag)
+{
+	unsigned long start = 0, end = 0;
+	const char *line, *next;
+	bool in_vma = false;
+
+	if (strlen(flag) != 2) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (read_file("/proc/self/smaps", proc_buf, sizeof(proc_buf)) < 0)
+		return -1;
+
+	for (line = proc_buf; *line; line = next) {
+		size_t len, word;
+
+		next = strchrnul(line, '\n');
+		len = next - line;
+		if (*next)
+			next++;
+		word = strcspn(line, "\n ");
+		/* A VMA's header line; every other line is "Name: ...". */
+		if (word && line[word - 1] != ':') {
+			if (sscanf(line, "%lx-%lx", &start, &end) != 2) {
+				errno = EINVAL;
+				return -1;
+			}
+			in_vma = start <= addr && addr < end;
+			continue;
+		}
+		if (!in_vma || strncmp(line, "VmFlags:", 8))
+			continue;
+		/* Two-letter mnemonics, each preceded by a space. */
+		for (word = 8; word + 3 <= len; word += 3)
+			if (line[word] == ' ' && line[word + 1] == flag[0] &&
+			    line[word + 2] == flag[1])
+				return 1;
+		return 0;
+	}
+	errno = ENOENT;
+	return -1;
+}

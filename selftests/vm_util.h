@@ -79,4 +79,12 @@ int write_file(const char *path, const char *str);
 /* The number in a file like /proc/sys/vm/nr_hugepages, -1 on error. */
 long read_number(const char *path);
 
+/*
+ * Does the VMA containing @addr carry @flag, a two-letter mnemonic of the
+ * VmFlags line of /proc/self/smaps ("gd" for VM_GROWSDOWN, "ht" for
+ * hugetlb, "pf" for VM_PFNMAP, ...)?  1 or 0; -1 with errno set on error,
+ * ENOENT if no VMA contains @addr.
+ */
+int vma_has_vmflag(unsigned long addr, const char *flag);
+
 #endif /* __MUNMAP_VM_UTIL_H */
