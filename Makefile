@@ -12,7 +12,7 @@ S := scripts
 help:
 	@echo 'make test        set up, apply, check, build, run every suite'
 	@echo 'make test-debug  KASAN/kmemleak kernel: in-VM tests and KUnit (slow)'
-	@echo 'make bench       exclusive mmap_lock hold figures (not built yet)'
+	@echo 'make bench       stock vs patched exclusive mmap_lock hold per scenario'
 	@echo 'make deps        install the Debian packages that are missing'
 	@echo 'make prepare     build/linux: base 6.1.192 + patches/ (git am)'
 	@echo 'make export      build/linux base..HEAD -> patches/ (format-patch)'
