@@ -11,9 +11,15 @@
 # selftest in 'any' mode, which prints one '# hold:' line per scenario
 # without asserting anything.  Output: build/results/bench.json and
 # build/results/bench.md (the table), plus the guests' console logs.
-# Usage: scripts/bench.sh
+# Every scenario runs RUNS times (default 5) in the same boot; the table
+# shows the median call time, the median exclusive window and the median
+# of the per-run shares, so one vCPU stall does not make a row.
+# Usage: scripts/bench.sh                 (env RUNS=N)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+
+RUNS=${RUNS:-5}
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive number, not '$RUNS'"
 
 mkdir -p "$RESULTS"
 "$ROOT/scripts/deps.sh"
@@ -36,11 +42,13 @@ run_kernel() {
 	mkdir -p "$stage/bin" "$stage/modules"
 	cp "$BUILD/module/bench-$name/mmap_lock_hold.ko" "$stage/modules/"
 	cp "$BUILD/selftests/munmap_hold" "$stage/bin/"
-	cat > "$stage/plan" <<-'PLAN'
-		run_test module_load insmod /opt/tests/modules/mmap_lock_hold.ko
-		run_test munmap_hold env MUNMAP_SPLIT_EXPECT=any munmap_hold
-		run_test module_unload rmmod mmap_lock_hold
-	PLAN
+	{
+		echo "run_test module_load insmod /opt/tests/modules/mmap_lock_hold.ko"
+		for i in $(seq "$RUNS"); do
+			echo "run_test munmap_hold_$i env MUNMAP_SPLIT_EXPECT=any munmap_hold"
+		done
+		echo "run_test module_unload rmmod mmap_lock_hold"
+	} > "$stage/plan"
 	"$ROOT/scripts/mkinitramfs.sh" "$stage" "$BUILD/vm/bench-$name.cpio.gz"
 	log "bench: booting $name"
 	"$ROOT/scripts/run-vm.sh" --kernel "$obj/arch/x86/boot/bzImage" \
@@ -53,40 +61,47 @@ run_kernel stock "$BUILD/obj/stock"
 run_kernel patched "$BUILD/obj/test"
 
 python3 - "$RESULTS" <<'PY'
-import json, re, sys
+import json, re, statistics, sys
 res = sys.argv[1]
 data = {}
 for kernel in ("stock", "patched"):
-    rows = {}
+    runs = {}
     for line in open(f"{res}/bench-{kernel}.console.log", errors="replace"):
         m = re.search(r"# hold: (.*)$", line)
         if not m:
             continue
         kv = dict(f.split("=", 1) for f in m.group(1).split() if "=" in f)
-        rows[kv.get("scenario", "?")] = kv
-    data[kernel] = rows
+        try:
+            call, window = int(kv["call_ns"]), int(kv["window_ns"])
+        except (KeyError, ValueError):
+            continue
+        runs.setdefault(kv.get("scenario", "?"), []).append(
+            {"size": kv.get("size", "-"), "call_ns": call, "window_ns": window})
+    data[kernel] = runs
 json.dump(data, open(f"{res}/bench.json", "w"), indent=1, sort_keys=True)
 
-def ms(kv, key):
-    try:
-        return "%.2f" % (int(kv[key]) / 1e6)
-    except (KeyError, ValueError):
-        return "-"
+def cols(runs):
+    if not runs:
+        return ["-", "-", "-"]
+    call = statistics.median(r["call_ns"] for r in runs) / 1e6
+    win = statistics.median(r["window_ns"] for r in runs) / 1e6
+    share = statistics.median(100.0 * r["window_ns"] / r["call_ns"]
+                              for r in runs if r["call_ns"])
+    return ["%.2f" % call, "%.2f" % win, "%.1f%%" % share]
 
-def pct(kv):
-    try:
-        return "%.1f%%" % (100.0 * int(kv["window_ns"]) / int(kv["call_ns"]))
-    except (KeyError, ValueError, ZeroDivisionError):
-        return "-"
+def size(runs):
+    for r in runs:
+        n = int(r["size"]) if str(r["size"]).isdigit() else 0
+        return "%d MiB" % (n >> 20) if n else "-"
+    return "-"
 
 scen = list(dict.fromkeys(list(data["stock"]) + list(data["patched"])))
-out = ["| scenario | size | stock call ms | stock exclusive ms | stock share | patched call ms | patched exclusive ms | patched share |",
-       "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+out = ["| scenario | size | runs | stock call ms | stock exclusive ms | stock share | patched call ms | patched exclusive ms | patched share |",
+       "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
 for s in scen:
-    st, pa = data["stock"].get(s, {}), data["patched"].get(s, {})
-    size = pa.get("size") or st.get("size") or "-"
-    out.append(f"| {s} | {size} | {ms(st,'call_ns')} | {ms(st,'window_ns')} | {pct(st)} | "
-               f"{ms(pa,'call_ns')} | {ms(pa,'window_ns')} | {pct(pa)} |")
+    st, pa = data["stock"].get(s, []), data["patched"].get(s, [])
+    out.append("| " + " | ".join([s, size(pa or st), "%d/%d" % (len(st), len(pa))]
+                                 + cols(st) + cols(pa)) + " |")
 open(f"{res}/bench.md", "w").write("\n".join(out) + "\n")
 print("\n".join(out))
 if not scen:
