@@ -338,8 +338,7 @@ FIXTURE(hold) {
 	/* the file scenarios */
 	int file_fd;
 	char file[64];		/* "" if none */
-	char tracefs[64];
-	char own_mnt[64];	/* tracefs mounted by the test, "" if none */
+	struct tracefs tfs;	/* for the uprobe events */
 	bool probe_added;
 	bool probe_enabled;
 	/* the current try */
@@ -392,10 +391,7 @@ FIXTURE_SETUP(hold)
 static int probe_write(FIXTURE_DATA(hold) *self, const char *file,
 		       const char *str)
 {
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", self->tracefs, file);
-	return write_file(path, str);
+	return tracefs_write(&self->tfs, file, str);
 }
 
 static void remove_probe(FIXTURE_DATA(hold) *self)
@@ -442,10 +438,7 @@ FIXTURE_TEARDOWN(hold)
 		teardown_step(_metadata, "removing the probe",
 			      probe_write(self, "uprobe_events",
 					  "-:" PROBE_GROUP "/" PROBE_EVENT "\n"));
-	if (self->own_mnt[0]) {
-		umount2(self->own_mnt, MNT_DETACH);
-		rmdir(self->own_mnt);
-	}
+	tracefs_put(&self->tfs);
 	if (self->file_fd >= 0)
 		close(self->file_fd);
 	if (self->file[0])
@@ -500,59 +493,15 @@ static bool prepare_hugetlb(struct __test_metadata *_metadata,
 	return true;
 }
 
-static bool tracefs_has(const char *dir, const char *name)
-{
-	char path[128];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return !access(path, F_OK);
-}
-
-/*
- * The tracefs the system has, or one mounted in a mount namespace of the
- * test's own (the harness runs each test in a child process): nothing
- * outside sees that mount.  The uprobe events are global either way.
- */
+/* tracefs for the uprobe events (see tracefs_find()). */
 static bool find_tracefs(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(hold) *self)
 {
-	static const char *const dirs[] = {
-		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
-	};
-	unsigned int i;
+	const char *why = tracefs_find(&self->tfs);
 
-	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
-		if (tracefs_has(dirs[i], "uprobe_events")) {
-			snprintf(self->tracefs, sizeof(self->tracefs), "%s",
-				 dirs[i]);
-			return true;
-		}
-		if (tracefs_has(dirs[i], "events"))
-			SKIP(return false,
-			     "no uprobe_events in %s (CONFIG_UPROBE_EVENTS)",
-			     dirs[i]);
-	}
-
-	if (unshare(CLONE_NEWNS) ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		SKIP(return false, "no tracefs; private mount: %s",
-		     strerror(errno));
-	strcpy(self->own_mnt, "/tmp/munmap_hold.tracefs.XXXXXX");
-	if (!mkdtemp(self->own_mnt)) {
-		self->own_mnt[0] = '\0';
-		SKIP(return false, "no tracefs; mkdtemp: %s", strerror(errno));
-	}
-	if (mount("tracefs", self->own_mnt, "tracefs", 0, NULL)) {
-		int err = errno;
-
-		rmdir(self->own_mnt);
-		self->own_mnt[0] = '\0';
-		SKIP(return false, "no tracefs, and cannot mount one: %s",
-		     strerror(err));
-	}
-	snprintf(self->tracefs, sizeof(self->tracefs), "%s", self->own_mnt);
-	if (!tracefs_has(self->tracefs, "uprobe_events"))
-		SKIP(return false, "no uprobe_events in tracefs (CONFIG_UPROBE_EVENTS)");
+	if (why)
+		SKIP(return false, "%s", why);
 	return true;
 }
 

@@ -152,8 +152,7 @@ FIXTURE(special) {
 	int dev_fd;
 	int file_fd;
 	char file[64];		/* the uprobe'd file, "" if none */
-	char tracefs[64];	/* where tracefs is mounted */
-	char own_mnt[64];	/* tracefs mounted by the test, "" if none */
+	struct tracefs tfs;	/* for the uprobe events */
 	bool probe_added;
 	bool probe_enabled;
 
@@ -294,72 +293,22 @@ static bool prepare_pfnmap(struct __test_metadata *_metadata,
 	return true;
 }
 
-static bool tracefs_has(const char *dir, const char *name)
-{
-	char path[128];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return !access(path, F_OK);
-}
-
-/*
- * Use the tracefs the system has mounted.  Without one, mount it in a
- * mount namespace of the test's own (the test runs in a child process
- * of its own): nothing outside sees the mount, and it goes away with
- * the process even if the teardown does not run.  The uprobe events
- * themselves are global either way.
- */
+/* tracefs for the uprobe events (see tracefs_find()). */
 static bool find_tracefs(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(special) *self)
 {
-	static const char *const dirs[] = {
-		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
-	};
-	unsigned int i;
+	const char *why = tracefs_find(&self->tfs);
 
-	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
-		if (tracefs_has(dirs[i], "uprobe_events")) {
-			snprintf(self->tracefs, sizeof(self->tracefs), "%s",
-				 dirs[i]);
-			return true;
-		}
-		if (tracefs_has(dirs[i], "events"))
-			SKIP(return false,
-			     "no uprobe_events in %s (CONFIG_UPROBE_EVENTS)",
-			     dirs[i]);
-	}
-
-	if (unshare(CLONE_NEWNS) ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		SKIP(return false, "tracefs not mounted; private mount: %s",
-		     strerror(errno));
-	strcpy(self->own_mnt, "/tmp/munmap_special.tracefs.XXXXXX");
-	if (!mkdtemp(self->own_mnt)) {
-		self->own_mnt[0] = '\0';
-		SKIP(return false, "tracefs not mounted; mkdtemp: %s",
-		     strerror(errno));
-	}
-	if (mount("tracefs", self->own_mnt, "tracefs", 0, NULL)) {
-		int err = errno;
-
-		rmdir(self->own_mnt);
-		self->own_mnt[0] = '\0';
-		SKIP(return false, "tracefs not mounted and cannot be: %s",
-		     strerror(err));
-	}
-	snprintf(self->tracefs, sizeof(self->tracefs), "%s", self->own_mnt);
-	if (!tracefs_has(self->tracefs, "uprobe_events"))
-		SKIP(return false, "no uprobe_events in tracefs (CONFIG_UPROBE_EVENTS)");
+	if (why)
+		SKIP(return false, "%s", why);
 	return true;
 }
 
 static int probe_write(FIXTURE_DATA(special) *self, const char *file,
 		       const char *str)
 {
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", self->tracefs, file);
-	return write_file(path, str);
+	return tracefs_write(&self->tfs, file, str);
 }
 
 #define PROBE_ENABLE	"events/" PROBE_GROUP "/" PROBE_EVENT "/enable"
@@ -475,10 +424,7 @@ FIXTURE_TEARDOWN(special)
 					 "-:" PROBE_GROUP "/" PROBE_EVENT "\n"))
 			TH_LOG("removing the probe: %s", strerror(errno));
 	}
-	if (self->own_mnt[0]) {
-		umount2(self->own_mnt, MNT_DETACH);
-		rmdir(self->own_mnt);
-	}
+	tracefs_put(&self->tfs);
 	if (self->file_fd >= 0)
 		close(self->file_fd);
 	if (self->file[0])

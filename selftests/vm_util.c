@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "vm_util.h"
@@ -345,4 +347,79 @@ int vma_has_vmflag(unsigned long addr, const char *flag)
 	}
 	errno = ENOENT;
 	return -1;
+}
+
+static bool tracefs_has(const char *dir, const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return !access(path, F_OK);
+}
+
+const char *tracefs_find(struct tracefs *t)
+{
+	static const char *const dirs[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+	};
+	static char why[160];
+	unsigned int i;
+	int err;
+
+	t->dir[0] = t->own_mnt[0] = '\0';
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (tracefs_has(dirs[i], "uprobe_events")) {
+			snprintf(t->dir, sizeof(t->dir), "%s", dirs[i]);
+			return NULL;
+		}
+		if (tracefs_has(dirs[i], "events")) {
+			snprintf(why, sizeof(why),
+				 "no uprobe_events in %s (CONFIG_UPROBE_EVENTS)",
+				 dirs[i]);
+			return why;
+		}
+	}
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		snprintf(why, sizeof(why), "tracefs not mounted; private mount: %s",
+			 strerror(errno));
+		return why;
+	}
+	strcpy(t->own_mnt, "/tmp/tracefs.XXXXXX");
+	if (!mkdtemp(t->own_mnt)) {
+		t->own_mnt[0] = '\0';
+		snprintf(why, sizeof(why), "tracefs not mounted; mkdtemp: %s",
+			 strerror(errno));
+		return why;
+	}
+	if (mount("tracefs", t->own_mnt, "tracefs", 0, NULL)) {
+		err = errno;
+		rmdir(t->own_mnt);
+		t->own_mnt[0] = '\0';
+		snprintf(why, sizeof(why), "tracefs not mounted and cannot be: %s",
+			 strerror(err));
+		return why;
+	}
+	snprintf(t->dir, sizeof(t->dir), "%s", t->own_mnt);
+	if (!tracefs_has(t->dir, "uprobe_events"))
+		return "no uprobe_events in tracefs (CONFIG_UPROBE_EVENTS)";
+	return NULL;
+}
+
+int tracefs_write(const struct tracefs *t, const char *file, const char *str)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", t->dir, file);
+	return write_file(path, str);
+}
+
+void tracefs_put(struct tracefs *t)
+{
+	if (t->own_mnt[0]) {
+		umount2(t->own_mnt, MNT_DETACH);
+		rmdir(t->own_mnt);
+		t->own_mnt[0] = '\0';
+	}
 }

@@ -87,4 +87,22 @@ long read_number(const char *path);
  */
 int vma_has_vmflag(unsigned long addr, const char *flag);
 
+
+/*
+ * tracefs with uprobe_events: the one the system has mounted, or one the
+ * calling process mounts in a mount namespace of its own (nothing outside
+ * sees it; the uprobe events themselves are global either way).
+ */
+struct tracefs {
+	char dir[64];		/* where it is mounted */
+	char own_mnt[64];	/* mounted by tracefs_find(), "" if not */
+};
+
+/* NULL when found, else why not (a SKIP reason). */
+const char *tracefs_find(struct tracefs *t);
+/* Append @str to @file under @t; 0 or -1 with errno. */
+int tracefs_write(const struct tracefs *t, const char *file, const char *str);
+/* Unmount what tracefs_find() mounted, if anything. */
+void tracefs_put(struct tracefs *t);
+
 #endif /* __MUNMAP_VM_UTIL_H */
