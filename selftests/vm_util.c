@@ -232,11 +232,20 @@ int map_count(void)
 	return n;
 }
 
-long accounted_kb(void)
+/*
+ * Call @fn with each VMA's range and the mnemonics of its VmFlags line in
+ * /proc/self/smaps (" rd wr ..."), until @fn returns non-zero.  Returns
+ * that value, 0 after the last VMA, or -1 with errno set.
+ */
+static int smaps_for_each_vmflags(int (*fn)(unsigned long start,
+					    unsigned long end,
+					    const char *flags, size_t len,
+					    void *arg),
+				  void *arg)
 {
 	unsigned long start = 0, end = 0;
 	const char *line, *next;
-	long kb = 0;
+	int ret;
 
 	if (read_file("/proc/self/smaps", proc_buf, sizeof(proc_buf)) < 0)
 		return -1;
@@ -259,15 +268,39 @@ long accounted_kb(void)
 		}
 		if (strncmp(line, "VmFlags:", 8))
 			continue;
-		/* Two-letter mnemonics, each preceded by a space. */
-		for (word = 8; word + 3 <= len; word += 3) {
-			if (line[word] == ' ' && line[word + 1] == 'a' &&
-			    line[word + 2] == 'c') {
-				kb += (end - start) / 1024;
-				break;
-			}
-		}
+		ret = fn(start, end, line + 8, len - 8, arg);
+		if (ret)
+			return ret;
 	}
+	return 0;
+}
+
+/* Two-letter mnemonics, each preceded by a space. */
+static bool vmflags_have(const char *flags, size_t len, const char *flag)
+{
+	size_t i;
+
+	for (i = 0; i + 3 <= len; i += 3)
+		if (flags[i] == ' ' && flags[i + 1] == flag[0] &&
+		    flags[i + 2] == flag[1])
+			return true;
+	return false;
+}
+
+static int add_accounted(unsigned long start, unsigned long end,
+			 const char *flags, size_t len, void *arg)
+{
+	if (vmflags_have(flags, len, "ac"))
+		*(long *)arg += (end - start) / 1024;
+	return 0;
+}
+
+long accounted_kb(void)
+{
+	long kb = 0;
+
+	if (smaps_for_each_vmflags(add_accounted, &kb) < 0)
+		return -1;
 	return kb;
 }
 
@@ -306,47 +339,39 @@ long read_number(const char *path)
 	return val;
 }
 
+struct vmflag_query {
+	unsigned long addr;
+	const char *flag;
+};
+
+/* 1: the VMA at addr has the flag, 2: it has not, 0: not this VMA. */
+static int query_vmflag(unsigned long start, unsigned long end,
+			const char *flags, size_t len, void *arg)
+{
+	const struct vmflag_query *q = arg;
+
+	if (q->addr < start || q->addr >= end)
+		return 0;
+	return vmflags_have(flags, len, q->flag) ? 1 : 2;
+}
+
 int vma_has_vmflag(unsigned long addr, const char *flag)
 {
-	unsigned long start = 0, end = 0;
-	const char *line, *next;
-	bool in_vma = false;
+	struct vmflag_query q = { .addr = addr, .flag = flag };
+	int ret;
 
 	if (strlen(flag) != 2) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (read_file("/proc/self/smaps", proc_buf, sizeof(proc_buf)) < 0)
+	ret = smaps_for_each_vmflags(query_vmflag, &q);
+	if (ret < 0)
 		return -1;
-
-	for (line = proc_buf; *line; line = next) {
-		size_t len, word;
-
-		next = strchrnul(line, '\n');
-		len = next - line;
-		if (*next)
-			next++;
-		word = strcspn(line, "\n ");
-		/* A VMA's header line; every other line is "Name: ...". */
-		if (word && line[word - 1] != ':') {
-			if (sscanf(line, "%lx-%lx", &start, &end) != 2) {
-				errno = EINVAL;
-				return -1;
-			}
-			in_vma = start <= addr && addr < end;
-			continue;
-		}
-		if (!in_vma || strncmp(line, "VmFlags:", 8))
-			continue;
-		/* Two-letter mnemonics, each preceded by a space. */
-		for (word = 8; word + 3 <= len; word += 3)
-			if (line[word] == ' ' && line[word + 1] == flag[0] &&
-			    line[word + 2] == flag[1])
-				return 1;
-		return 0;
+	if (!ret) {
+		errno = ENOENT;
+		return -1;
 	}
-	errno = ENOENT;
-	return -1;
+	return ret == 1;
 }
 
 static bool tracefs_has(const char *dir, const char *name)
