@@ -109,6 +109,11 @@ apply_series() {
 		files+=("$ROOT/patches/$p")
 	done < "$ROOT/patches/series"
 
+	# git am records a committer; a fresh machine may have no identity.
+	if [ -z "$(git -C "$LINUX" config user.email || true)" ]; then
+		export GIT_COMMITTER_NAME=${GIT_COMMITTER_NAME:-munmap-split}
+		export GIT_COMMITTER_EMAIL=${GIT_COMMITTER_EMAIL:-munmap-split@localhost}
+	fi
 	git -C "$LINUX" am --abort >/dev/null 2>&1 || true
 	git -C "$LINUX" checkout -q -f -B "$BRANCH" base
 	git -C "$LINUX" clean -q -f -d
