@@ -110,7 +110,6 @@
 /* The uprobe: in the second page of a file of x86 nops. */
 #define PROBE_GROUP		"munmap_hold"
 #define PROBE_EVENT		"hold_probe"
-#define PROBE_ENABLE		"events/" PROBE_GROUP "/" PROBE_EVENT "/enable"
 #define PROBE_PAGE		1
 #define PROBE_IN_PAGE		0x10
 #define NOP			0x90
@@ -388,17 +387,10 @@ FIXTURE_SETUP(hold)
 	self->memfd = -1;
 }
 
-static int probe_write(FIXTURE_DATA(hold) *self, const char *file,
-		       const char *str)
-{
-	return tracefs_write(&self->tfs, file, str);
-}
-
 static void remove_probe(FIXTURE_DATA(hold) *self)
 {
-	probe_write(self, PROBE_ENABLE, "0");
-	probe_write(self, "uprobe_events",
-		    "-:" PROBE_GROUP "/" PROBE_EVENT "\n");
+	uprobe_event_enable(&self->tfs, PROBE_GROUP, PROBE_EVENT, false);
+	uprobe_event_del(&self->tfs, PROBE_GROUP, PROBE_EVENT);
 }
 
 /* A step of the teardown that failed (@ret -1, errno set) fails the test. */
@@ -433,11 +425,11 @@ FIXTURE_TEARDOWN(hold)
 	 */
 	if (self->probe_enabled)
 		teardown_step(_metadata, "disabling the probe",
-			      probe_write(self, PROBE_ENABLE, "0"));
+			      uprobe_event_enable(&self->tfs, PROBE_GROUP,
+						  PROBE_EVENT, false));
 	if (self->probe_added)
 		teardown_step(_metadata, "removing the probe",
-			      probe_write(self, "uprobe_events",
-					  "-:" PROBE_GROUP "/" PROBE_EVENT "\n"));
+			      uprobe_event_del(&self->tfs, PROBE_GROUP, PROBE_EVENT));
 	tracefs_put(&self->tfs);
 	if (self->file_fd >= 0)
 		close(self->file_fd);
@@ -527,28 +519,26 @@ static void make_file(struct __test_metadata *_metadata,
 static bool prepare_uprobe(struct __test_metadata *_metadata,
 			   FIXTURE_DATA(hold) *self)
 {
-	char cmd[192];
 
 	if (!find_tracefs(_metadata, self))
 		return false;
 	/* Left over by a run that died before its teardown. */
 	remove_probe(self);
 
-	snprintf(cmd, sizeof(cmd), "p:%s/%s %s:%#lx\n", PROBE_GROUP,
-		 PROBE_EVENT, self->file,
-		 PROBE_PAGE * page_size() + PROBE_IN_PAGE);
-	if (probe_write(self, "uprobe_events", cmd)) {
+	if (uprobe_event_add(&self->tfs, PROBE_GROUP, PROBE_EVENT, self->file,
+			     PROBE_PAGE * page_size() + PROBE_IN_PAGE)) {
 		int err = errno;
 
 		/* Lockdown, or an LSM, may keep even root out. */
 		if (err == EPERM || err == EACCES)
 			SKIP(return false, "adding a uprobe event: %s",
 			     strerror(err));
-		ASSERT_EQ(0, err) TH_LOG("adding %s: %s", cmd, strerror(err));
+		ASSERT_EQ(0, err) TH_LOG("adding the uprobe event: %s", strerror(err));
 	}
 	self->probe_added = true;
 	/* Only an enabled event registers the uprobe with the kernel. */
-	ASSERT_EQ(0, probe_write(self, PROBE_ENABLE, "1"))
+	ASSERT_EQ(0, uprobe_event_enable(&self->tfs, PROBE_GROUP, PROBE_EVENT,
+					 true))
 		TH_LOG("enabling the probe: %s", strerror(errno));
 	self->probe_enabled = true;
 	return true;

@@ -305,25 +305,16 @@ static bool find_tracefs(struct __test_metadata *_metadata,
 	return true;
 }
 
-static int probe_write(FIXTURE_DATA(special) *self, const char *file,
-		       const char *str)
-{
-	return tracefs_write(&self->tfs, file, str);
-}
-
-#define PROBE_ENABLE	"events/" PROBE_GROUP "/" PROBE_EVENT "/enable"
-
 static void remove_probe(FIXTURE_DATA(special) *self)
 {
-	probe_write(self, PROBE_ENABLE, "0");
-	probe_write(self, "uprobe_events", "-:" PROBE_GROUP "/" PROBE_EVENT "\n");
+	uprobe_event_enable(&self->tfs, PROBE_GROUP, PROBE_EVENT, false);
+	uprobe_event_del(&self->tfs, PROBE_GROUP, PROBE_EVENT);
 }
 
 static bool prepare_uprobe(struct __test_metadata *_metadata,
 			   FIXTURE_DATA(special) *self)
 {
 	size_t len = NUNITS * page_size();
-	char cmd[192];
 	char *buf;
 
 	if (geteuid())
@@ -348,22 +339,21 @@ static bool prepare_uprobe(struct __test_metadata *_metadata,
 	/* Left over by a run that died before its teardown. */
 	remove_probe(self);
 
-	snprintf(cmd, sizeof(cmd), "p:%s/%s %s:%#lx\n", PROBE_GROUP,
-		 PROBE_EVENT, self->file,
-		 PROBE_PAGE * page_size() + PROBE_IN_PAGE);
-	if (probe_write(self, "uprobe_events", cmd)) {
+	if (uprobe_event_add(&self->tfs, PROBE_GROUP, PROBE_EVENT, self->file,
+			     PROBE_PAGE * page_size() + PROBE_IN_PAGE)) {
 		int err = errno;
 
 		/* Lockdown, or an LSM, may keep even root out. */
 		if (err == EPERM || err == EACCES)
 			SKIP(return false, "adding a uprobe event: %s",
 			     strerror(err));
-		ASSERT_EQ(0, err) TH_LOG("adding %s: %s", cmd, strerror(err));
+		ASSERT_EQ(0, err) TH_LOG("adding the uprobe event: %s", strerror(err));
 	}
 	self->probe_added = true;
 
 	/* An enabled event has a consumer: mmap() installs the breakpoint. */
-	ASSERT_EQ(0, probe_write(self, PROBE_ENABLE, "1"))
+	ASSERT_EQ(0, uprobe_event_enable(&self->tfs, PROBE_GROUP, PROBE_EVENT,
+					 true))
 		TH_LOG("enabling the probe: %s", strerror(errno));
 	self->probe_enabled = true;
 	return true;
@@ -416,12 +406,13 @@ FIXTURE_TEARDOWN(special)
 		munmap(self->res, self->res_len);
 	/* Braces: the harness's EXPECT is two statements. */
 	if (self->probe_enabled) {
-		EXPECT_EQ(0, probe_write(self, PROBE_ENABLE, "0"))
+		EXPECT_EQ(0, uprobe_event_enable(&self->tfs, PROBE_GROUP,
+						 PROBE_EVENT, false))
 			TH_LOG("disabling the probe: %s", strerror(errno));
 	}
 	if (self->probe_added) {
-		EXPECT_EQ(0, probe_write(self, "uprobe_events",
-					 "-:" PROBE_GROUP "/" PROBE_EVENT "\n"))
+		EXPECT_EQ(0, uprobe_event_del(&self->tfs, PROBE_GROUP,
+					      PROBE_EVENT))
 			TH_LOG("removing the probe: %s", strerror(errno));
 	}
 	tracefs_put(&self->tfs);

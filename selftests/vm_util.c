@@ -448,3 +448,31 @@ void tracefs_put(struct tracefs *t)
 		t->own_mnt[0] = '\0';
 	}
 }
+
+int uprobe_event_add(const struct tracefs *t, const char *group,
+		     const char *event, const char *path, unsigned long offset)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "p:%s/%s %s:%#lx\n", group, event, path,
+		 offset);
+	return tracefs_write(t, "uprobe_events", cmd);
+}
+
+int uprobe_event_enable(const struct tracefs *t, const char *group,
+			const char *event, bool on)
+{
+	char file[128];
+
+	snprintf(file, sizeof(file), "events/%s/%s/enable", group, event);
+	return tracefs_write(t, file, on ? "1" : "0");
+}
+
+int uprobe_event_del(const struct tracefs *t, const char *group,
+		     const char *event)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "-:%s/%s\n", group, event);
+	return tracefs_write(t, "uprobe_events", cmd);
+}

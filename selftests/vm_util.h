@@ -105,4 +105,16 @@ int tracefs_write(const struct tracefs *t, const char *file, const char *str);
 /* Unmount what tracefs_find() mounted, if anything. */
 void tracefs_put(struct tracefs *t);
 
+/*
+ * The uprobe event GROUP/EVENT at @offset of @path, through @t's
+ * uprobe_events; an enabled event is what registers the uprobe, so that
+ * mmap() installs the breakpoint.  Each returns 0, or -1 with errno.
+ */
+int uprobe_event_add(const struct tracefs *t, const char *group,
+		     const char *event, const char *path, unsigned long offset);
+int uprobe_event_enable(const struct tracefs *t, const char *group,
+			const char *event, bool on);
+int uprobe_event_del(const struct tracefs *t, const char *group,
+		     const char *event);
+
 #endif /* __MUNMAP_VM_UTIL_H */
