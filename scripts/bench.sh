@@ -22,7 +22,7 @@ RUNS=${RUNS:-5}
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive number, not '$RUNS'"
 
 mkdir -p "$RESULTS"
-"$ROOT/scripts/deps.sh"
+"$ROOT/scripts/deps.sh" --bench
 "$ROOT/scripts/prepare-tree.sh"
 
 log "bench: building the patched kernel (build/obj/test)"

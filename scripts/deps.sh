@@ -2,16 +2,31 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install the Debian packages the project needs, if any is missing.
-# Usage: scripts/deps.sh [--check]   (--check: only report what is missing)
+# Usage: scripts/deps.sh [--check] [--bench]
+#   --check   only report what is missing
+#   --bench   also what 'make bench' needs (gnuplot, for the plot)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-# Build a kernel, run it in QEMU, and package the guest's userspace.
+# Build a kernel, run it in QEMU, and package the guest's userspace
+# (stress-ng runs in the guest too).
 PKGS=(
 	gcc make flex bison bc libelf-dev libssl-dev dwarves
 	cpio xz-utils python3 python3-ply python3-git perl git quilt kmod rsync
 	qemu-system-x86 busybox-static libc6-dev ccache
+	stress-ng
 )
+# Only 'make bench' draws a plot.
+BENCH_PKGS=(gnuplot-nox)
+
+check=0
+for arg in "$@"; do
+	case $arg in
+	--check) check=1 ;;
+	--bench) PKGS+=("${BENCH_PKGS[@]}") ;;
+	*) die "usage: $0 [--check] [--bench]" ;;
+	esac
+done
 
 installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
@@ -32,7 +47,7 @@ fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-if [ "${1:-}" = "--check" ]; then
+if [ $check = 1 ]; then
 	printf 'missing: %s\n' "${missing[*]}"
 	exit 1
 fi
