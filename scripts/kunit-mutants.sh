@@ -12,6 +12,7 @@
 # once in PATH.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/kunit-lib.sh"
 
 OBJ=$BUILD/obj/kunit
 [ -f "$LINUX/tools/testing/kunit/kunit.py" ] || die "$LINUX is not prepared: run 'make prepare'"
@@ -19,12 +20,6 @@ OBJ=$BUILD/obj/kunit
 	die "$LINUX has uncommitted changes: commit them before mutating it"
 mkdir -p "$RESULTS/mutants"
 
-qemu_args=(--qemu_args "-smp 2" --kernel_args oops=panic --kernel_args panic=-1)
-if [ "$("$ROOT/scripts/kvm-works.sh")" = kvm ]; then
-	qemu_args+=(--qemu_args "-accel kvm" --qemu_args "-cpu host")
-fi
-
-cc=$(kernel_cc)
 restore() { git -C "$LINUX" checkout -q -- . ; }
 trap restore EXIT
 
@@ -44,23 +39,6 @@ print(meta['expect-fail'])
 PY
 }
 
-# failed_cases JSON: names of the test cases that did not pass.
-failed_cases() {
-	python3 - "$1" <<'PY'
-import json, sys
-def walk(g):
-    for c in g.get('test_cases', []):
-        if c.get('status') != 'PASS':
-            print(c['name'])
-    for s in g.get('sub_groups', []):
-        walk(s)
-try:
-    walk(json.load(open(sys.argv[1])))
-except (OSError, ValueError):
-    pass
-PY
-}
-
 pass=0 fail=0 n=0
 for m in "$ROOT"/kunit/mutants/*.mutant; do
 	n=$((n + 1))
@@ -72,13 +50,9 @@ for m in "$ROOT"/kunit/mutants/*.mutant; do
 		continue
 	fi
 	log "mutant $name: expecting $expect to fail"
-	(cd "$LINUX" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
-		--kunitconfig="$ROOT/kunit/.kunitconfig" --build_dir="$OBJ" \
-		${cc:+--make_options="CC=$cc"} --jobs="$(jobs_count)" --timeout=300 \
-		"${qemu_args[@]}" \
-		--json="$json") > "$RESULTS/mutants/$name.log" 2>&1 && rc=0 || rc=$?
+	kunit_run "$OBJ" "$json" > "$RESULTS/mutants/$name.log" 2>&1 && rc=0 || rc=$?
 	restore
-	failed=$(failed_cases "$json")
+	failed=$(kunit_json failed "$json")
 	missed=()
 	for c in $expect; do
 		grep -qx "$c" <<<"$failed" || missed+=("$c")

@@ -12,6 +12,7 @@
 #        merged on top (make test-debug adds KASAN and friends).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/kunit-lib.sh"
 
 need qemu-system-x86_64 qemu-system-x86
 [ -f "$LINUX/tools/testing/kunit/kunit.py" ] || die "$LINUX is not prepared: run 'make prepare'"
@@ -19,48 +20,19 @@ need qemu-system-x86_64 qemu-system-x86
 SUITE=${KUNIT_SUITE:-kunit}
 OBJ=${KUNIT_OBJ:-$BUILD/obj/kunit}
 JSON=$RESULTS/$SUITE.json
-mkdir -p "$OBJ" "$RESULTS"
-rm -f "$JSON"
+mkdir -p "$RESULTS"
 
-cc=$(kernel_cc)
-kunitconfigs=(--kunitconfig="$ROOT/kunit/.kunitconfig")
-[ -z "${KUNIT_KCONFIG:-}" ] || kunitconfigs+=(--kunitconfig="$KUNIT_KCONFIG")
-
-# An oops in a test case panics and ends the guest at once, instead of
-# leaving the suite to wait out KUnit's per-case timeout.
-qemu_args=(--qemu_args "-smp 2" --kernel_args oops=panic --kernel_args panic=-1)
-if [ "$("$ROOT/scripts/kvm-works.sh")" = kvm ]; then
-	qemu_args+=(--qemu_args "-accel kvm" --qemu_args "-cpu host")
-fi
+extra=()
+[ -z "${KUNIT_KCONFIG:-}" ] || extra+=("$KUNIT_KCONFIG")
 
 log "$SUITE: building and running in QEMU (log: $RESULTS/$SUITE.log)"
-set +e
-(cd "$LINUX" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
-	"${kunitconfigs[@]}" --build_dir="$OBJ" ${cc:+--make_options="CC=$cc"} \
-	--jobs="$(jobs_count)" --timeout="${KUNIT_TIMEOUT:-300}" \
-	"${qemu_args[@]}" --json="$JSON") > "$RESULTS/$SUITE.log" 2>&1
-rc=$?
-set -e
+rc=0
+kunit_run "$OBJ" "$JSON" "${extra[@]}" > "$RESULTS/$SUITE.log" 2>&1 || rc=$?
 grep -E '^\[[0-9:]+\] (=|\[|Testing|Ran|Elapsed|ERROR|.*(PASSED|FAILED|SKIPPED|CRASHED))' \
 	"$RESULTS/$SUITE.log" | sed 's/^/# /' || true
 
 # Count test cases from the JSON; no JSON means kunit.py never got there.
-read -r pass fail skip < <(python3 - "$JSON" <<'PY'
-import json, sys
-counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
-def walk(group):
-    for case in group.get("test_cases", []):
-        status = case.get("status", "FAIL")
-        counts[status if status in counts else "FAIL"] += 1
-    for sub in group.get("sub_groups", []):
-        walk(sub)
-try:
-    walk(json.load(open(sys.argv[1])))
-except (OSError, ValueError):
-    counts["FAIL"] += 1
-print(counts["PASS"], counts["FAIL"], counts["SKIP"])
-PY
-)
+read -r pass fail skip < <(kunit_json counts "$JSON")
 
 # A splat during the run fails it even if every case passed.
 # scan-splats.sh prints the count; exit 2 means it could not scan at all.
