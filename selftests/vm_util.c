@@ -23,10 +23,27 @@ size_t page_size(void)
 	return ps;
 }
 
+/*
+ * Every program links this file.  The harness runs each test in a child
+ * that ends with _exit(), which drops whatever stdio still buffers, and
+ * stdout is fully buffered when it is a pipe or a file (run.sh's tee, a
+ * CI log): line-buffer it before main(), so ksft_print_msg() lines from
+ * inside a test are never lost.
+ */
+__attribute__((constructor)) static void line_buffer_stdout(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
 /* Different for every word of every page, so shifted or stale data shows. */
 static uint64_t pattern(unsigned long tag, size_t word)
 {
 	return ((uint64_t)tag * 0x9e3779b97f4a7c15ULL) ^ (word << 3) ^ 0x5a5aULL;
+}
+
+uint64_t page_word(unsigned long tag, size_t word)
+{
+	return pattern(tag, word);
 }
 
 void fill_page(void *page, unsigned long tag)
@@ -113,8 +130,7 @@ bool page_mapped(const void *addr)
 	return mincore((void *)addr, page_size(), &vec) == 0;
 }
 
-/* Read a whole /proc file into @buf (NUL-terminated); -1 on error. */
-static ssize_t read_file(const char *path, char *buf, size_t size)
+ssize_t read_file(const char *path, char *buf, size_t size)
 {
 	size_t len = 0;
 	ssize_t n;
@@ -145,8 +161,12 @@ static ssize_t read_file(const char *path, char *buf, size_t size)
 	return len;
 }
 
-/* Static, not malloc()ed: see the comment in vm_util.h. */
-static char proc_buf[1 << 20];
+/*
+ * Static, not malloc()ed: see the comment in vm_util.h.  8 MiB: the
+ * /proc/self/maps of a process at the default vm.max_map_count (65530
+ * VMAs, 50 bytes a line for anonymous ones) is about 3.3 MiB.
+ */
+static char proc_buf[8 << 20];
 
 int maps_in_window(unsigned long lo, unsigned long hi,
 		   struct vma_range *out, int max)
@@ -220,6 +240,35 @@ long meminfo_value(const char *field)
 	return field_value(proc_buf, field);
 }
 
+long smaps_rollup_kb(const char *field)
+{
+	if (read_file("/proc/self/smaps_rollup", proc_buf, sizeof(proc_buf)) < 0)
+		return -1;
+	return field_value(proc_buf, field);
+}
+
+long vmstat_value(const char *name)
+{
+	size_t nlen = strlen(name);
+	const char *line;
+
+	if (read_file("/proc/vmstat", proc_buf, sizeof(proc_buf)) < 0)
+		return -1;
+	for (line = proc_buf; *line; line = strchrnul(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (!strncmp(line, name, nlen) && line[nlen] == ' ')
+			return strtol(line + nlen + 1, NULL, 10);
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+void proc_buf_prefault(void)
+{
+	memset(proc_buf, 0, sizeof(proc_buf));
+}
+
 int map_count(void)
 {
 	const char *p;
@@ -229,6 +278,16 @@ int map_count(void)
 		return -1;
 	for (p = proc_buf; (p = strchr(p, '\n')); p++)
 		n++;
+	return n;
+}
+
+int mm_map_count(void)
+{
+	int n = map_count();
+
+	/* x86_64's vsyscall page: listed, but not in the mm's VMA tree. */
+	if (n > 0 && strstr(proc_buf, " [vsyscall]\n"))
+		n--;
 	return n;
 }
 
@@ -372,6 +431,54 @@ int vma_has_vmflag(unsigned long addr, const char *flag)
 		return -1;
 	}
 	return ret == 1;
+}
+
+struct window_query {
+	unsigned long lo, hi;
+	const char *flags;
+	struct vma_range *out;
+	unsigned int *bits;
+	int max;
+	int n;
+};
+
+static int window_vmflags(unsigned long start, unsigned long end,
+			  const char *flags, size_t len, void *arg)
+{
+	struct window_query *q = arg;
+	unsigned int bits = 0, i;
+
+	if (end <= q->lo || start >= q->hi)
+		return 0;
+	if (q->n < q->max) {
+		for (i = 0; q->flags[2 * i]; i++)
+			if (vmflags_have(flags, len, q->flags + 2 * i))
+				bits |= 1U << i;
+		q->out[q->n].start = start < q->lo ? q->lo : start;
+		q->out[q->n].end = end > q->hi ? q->hi : end;
+		q->out[q->n].perms[0] = '\0';
+		q->bits[q->n] = bits;
+	}
+	q->n++;
+	return 0;
+}
+
+int vmflags_in_window(unsigned long lo, unsigned long hi, const char *flags,
+		      struct vma_range *out, unsigned int *bits, int max)
+{
+	struct window_query q = {
+		.lo = lo, .hi = hi, .flags = flags, .out = out, .bits = bits,
+		.max = max,
+	};
+	size_t len = strlen(flags);
+
+	if (len % 2 || len > 64) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (smaps_for_each_vmflags(window_vmflags, &q) < 0)
+		return -1;
+	return q.n;
 }
 
 static bool tracefs_has(const char *dir, const char *name)

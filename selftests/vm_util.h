@@ -12,6 +12,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 /* One line of /proc/self/maps, clipped to the window it was read for. */
 struct vma_range {
@@ -22,9 +24,12 @@ struct vma_range {
 
 size_t page_size(void);
 
+
 /* Fill/check a page with a pattern derived from @tag (e.g. its index). */
 void fill_page(void *page, unsigned long tag);
 bool check_page(const void *page, unsigned long tag);
+/* Word @word of the pattern fill_page() writes for @tag. */
+uint64_t page_word(unsigned long tag, size_t word);
 
 /*
  * A private anonymous read-write mapping of @npages pages, page i filled
@@ -50,17 +55,43 @@ bool page_mapped(const void *addr);
 int maps_in_window(unsigned long lo, unsigned long hi,
 		   struct vma_range *out, int max);
 
+/*
+ * Read the whole of a /proc (or any) file into @buf, NUL-terminated.
+ * Returns its length, or -1 with errno set (EFBIG if it did not fit).
+ */
+ssize_t read_file(const char *path, char *buf, size_t size);
+
 /* Value of a "Field:   N kB" line of /proc/self/status, -1 on error. */
 long status_kb(const char *field);
 
 /* Value of a "Field:   N [kB]" line of /proc/meminfo, -1 on error. */
 long meminfo_value(const char *field);
 
+/* Value of a "Field:   N kB" line of /proc/self/smaps_rollup, -1 on error. */
+long smaps_rollup_kb(const char *field);
+
+/* Value of a "name N" line of /proc/vmstat, -1 on error. */
+long vmstat_value(const char *name);
+
+/*
+ * Fault in the whole buffer the /proc readers above share.  They touch
+ * only as much of it as the file they read needs, so a test comparing
+ * RssAnon before and after reading a larger file than before would see
+ * the buffer grow; calling this first makes its share of RssAnon fixed.
+ */
+void proc_buf_prefault(void);
+
 /*
  * Lines of /proc/self/maps: the process's VMAs, plus the gate area
  * ([vsyscall]) where there is one.  -1 on error.
  */
 int map_count(void);
+
+/*
+ * mm->map_count, the figure vm.max_map_count limits: map_count() without
+ * the gate area, which is not one of the process's VMAs.  -1 on error.
+ */
+int mm_map_count(void);
 
 /*
  * Sum, in kB, of the sizes of this process's VMAs that carry VM_ACCOUNT
@@ -86,6 +117,17 @@ long read_number(const char *path);
  * ENOENT if no VMA contains @addr.
  */
 int vma_has_vmflag(unsigned long addr, const char *flag);
+
+/*
+ * The VMAs that intersect [@lo, @hi), each clipped to it, in address
+ * order (perms left empty), with one bit per mnemonic of @flags in
+ * @bits[i]: @flags is a string of VmFlags mnemonics ("rdwrsh" asks for
+ * VM_READ as bit 0, VM_WRITE as bit 1, VM_SHARED as bit 2), at most 32.
+ * One read of /proc/self/smaps for all of them.  Returns how many VMAs
+ * were found (at most @max are stored) or -1 with errno set.
+ */
+int vmflags_in_window(unsigned long lo, unsigned long hi, const char *flags,
+		      struct vma_range *out, unsigned int *bits, int max);
 
 
 /*
