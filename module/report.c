@@ -22,16 +22,36 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/threads.h>
+#include <linux/uaccess.h>
 
 #include "mlh.h"
 
 static struct dentry *mlh_dir;
 
-/* Parse a whole decimal (or 0x) unsigned number; -ERANGE is -EINVAL too. */
+/* Longest write taken, in bytes: any u32 in any notation, to spare. */
+#define MLH_WRITE_MAX		32
+
+/*
+ * Parse the whole write as one unsigned number in C notation, an optional
+ * newline after it; anything else is -EINVAL (-ERANGE too).  Not
+ * kstrtouint_from_user(): it parses only the first 34 bytes of a longer
+ * write, so "0000...0001" or a number followed by junk past them would be
+ * taken for something else, and stops at a NUL byte; and kstrtouint()
+ * accepts a leading '+'.
+ */
 static int mlh_parse(const char __user *ubuf, size_t count, unsigned int *val)
 {
-	int ret = kstrtouint_from_user(ubuf, count, 0, val);
+	char buf[MLH_WRITE_MAX + 1];
+	int ret;
 
+	if (count > MLH_WRITE_MAX)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (buf[0] == '+' || strlen(buf) != count)
+		return -EINVAL;
+	ret = kstrtouint(buf, 0, val);
 	return ret == -ERANGE ? -EINVAL : ret;
 }
 
