@@ -28,6 +28,14 @@
 # is the kernel's. Splat lines seen twice (console and the @@DMESG@@
 # dump) count once. The plan may print "@@SPLAT-IGNORE ERE@@" to excuse
 # expected splats.
+# kmemleak: vm-init.sh prints /sys/kernel/debug/kmemleak after the plan
+# between @@KMEMLEAK-BEGIN@@ and @@KMEMLEAK-END scan=ok|failed@@; each
+# "unreferenced object" in it is one failure, unless a line of it (its
+# backtrace) matches the ERE of a "@@KMEMLEAK-IGNORE ERE@@" printed
+# before, outside any program (a known leak: named in the results). A
+# failed scan or a report cut short is a failure too. That report lists
+# every leak kmemleak has found and still sees unreferenced, so its "N
+# new suspected memory leaks" lines count only when there is no report.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -131,6 +139,60 @@ function marker_arg(line, tag,   s) {
 	return s
 }
 
+# One object of the kmemleak report: "unreferenced object 0x... (size N):"
+# then '  comm "NAME", pid N, jiffies N (age ...)', a hex dump, a backtrace.
+# Its lines are kept until the next object or the end of the report.
+function kmemleak_line(line,   s) {
+	if (line ~ /^unreferenced object 0x/) {
+		kmemleak_object_end()
+		s = line
+		sub(/:$/, "", s)
+		kml_cur = s
+		kml_nl = 0
+		kml_comm = 1
+	} else if (kml_comm && line ~ /^ +comm "/) {
+		s = line
+		sub(/^ +/, "", s)
+		sub(/, jiffies.*/, "", s)
+		kml_cur = kml_cur ", " s
+		kml_comm = 0
+	}
+	if (kml_cur != "")
+		kml_line[++kml_nl] = line
+}
+
+# Judge the object kept: a leak, or excused by a @@KMEMLEAK-IGNORE ERE@@
+# matching any of its lines (its backtrace).
+function kmemleak_object_end(   i, j) {
+	if (kml_cur == "")
+		return
+	for (i = 1; i <= kml_nign; i++)
+		for (j = 1; j <= kml_nl; j++)
+			if (kml_line[j] ~ kml_ign[i]) {
+				kml_xmsg[++kml_x] = kml_cur " (" kml_ign[i] ")"
+				kml_cur = ""
+				return
+			}
+	kml_msg[++kml_n] = kml_cur
+	splat_print(sprintf("%s: kmemleak: leak %d in the report:", suite, kml_n))
+	for (j = 1; j <= kml_nl && j <= 40; j++)
+		splat_print("    | " kml_line[j])
+	kml_cur = ""
+}
+
+# A kernel line saying kmemleak found leaks: kept for END, not a splat.
+function kmemleak_summary(line, m,   key) {
+	if (m !~ /^kmemleak: [0-9]+ new suspected memory leaks/)
+		return 0
+	key = line
+	sub(/^.*\[ *[0-9]+\.[0-9]+\]/, "[", key)
+	if (!(key in kml_sum_seen)) {
+		kml_sum_seen[key] = 1
+		kml_sum[++kml_sum_n] = m
+	}
+	return 1
+}
+
 BEGIN { splat_prefix = suite; planexit = "" }
 
 {
@@ -139,7 +201,30 @@ BEGIN { splat_prefix = suite; planexit = "" }
 	line = $0
 	splat_context(line)
 
+	# The report has no printk timestamps; kernel lines amid it are
+	# judged as anywhere else.
+	if (in_kml && splat_kernel_msg(line) == "") {
+		if (line ~ /^@@KMEMLEAK-END scan=[a-z]*@@/) {
+			kmemleak_object_end()
+			in_kml = 0
+			kml_scan = marker_arg(line, "KMEMLEAK-END")
+			sub(/^scan=/, "", kml_scan)
+		} else {
+			kmemleak_line(line)
+		}
+		next
+	}
+
 	if (index(line, "@@")) {
+		# Only between programs: test output cannot open one.
+		if (!cur && line ~ /^@@KMEMLEAK-BEGIN@@/) {
+			in_kml = kml_seen = 1
+			next
+		}
+		if (!cur && line ~ /^@@KMEMLEAK-IGNORE .*@@/) {
+			kml_ign[++kml_nign] = marker_arg(line, "KMEMLEAK-IGNORE")
+			next
+		}
 		if (line ~ /@@SPLAT-IGNORE .*@@/) {
 			splat_ignore(marker_arg(line, "SPLAT-IGNORE"))
 			next
@@ -183,6 +268,11 @@ BEGIN { splat_prefix = suite; planexit = "" }
 			next
 	}
 
+	m = splat_kernel_msg(line)
+	if (m == "" && !cur)
+		m = line
+	if (m != "" && kmemleak_summary(line, m))
+		next
 	splat_scan(line, cur)
 	if (cur && line !~ /^ *\[ *[0-9]+\.[0-9]+\]/)
 		tap_line(line)
@@ -191,6 +281,7 @@ BEGIN { splat_prefix = suite; planexit = "" }
 END {
 	if (cur)
 		end_test("")
+	kmemleak_object_end()
 	P = F = S = 0
 	if (ntest) {
 		printf("%s: %-30s %5s %5s %5s %5s  %s\n", suite, "program", "pass", "fail", "skip", "rc", "note")
@@ -221,6 +312,29 @@ END {
 		printf("%s: FAIL %d kernel splat(s):\n", suite, splat_n)
 		for (i = 1; i <= splat_n; i++)
 			printf("%s:     %s\n", suite, splat_msg[i])
+	}
+	if (kml_seen) {
+		if (kml_scan == "") {
+			F++; printf("%s: FAIL kmemleak report cut short (no @@KMEMLEAK-END@@)\n", suite)
+		} else if (kml_scan != "ok") {
+			F++; printf("%s: FAIL kmemleak could not scan (scan=%s): leaks not checked\n", suite, kml_scan)
+		}
+		if (kml_n) {
+			F += kml_n
+			printf("%s: FAIL %d memory leak(s) reported by kmemleak:\n", suite, kml_n)
+			for (i = 1; i <= kml_n; i++)
+				printf("%s:     %s\n", suite, kml_msg[i])
+		} else if (kml_scan == "ok") {
+			printf("%s: kmemleak: no leak reported%s\n", suite,
+			       kml_x ? " but " kml_x " known one(s)" : "")
+		}
+		for (i = 1; i <= kml_x; i++)
+			printf("%s: kmemleak: known leak excused: %s\n", suite, kml_xmsg[i])
+	} else if (kml_sum_n) {
+		F += kml_sum_n
+		printf("%s: FAIL kmemleak found leaks, and no report of them was read:\n", suite)
+		for (i = 1; i <= kml_sum_n; i++)
+			printf("%s:     %s\n", suite, kml_sum[i])
 	}
 	print P, F, S > counts
 }

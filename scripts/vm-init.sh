@@ -7,6 +7,8 @@
 #   @@VMTEST-START@@
 #   @@TEST-BEGIN NAME@@ ... @@TEST-END NAME rc=N@@   one per run_test
 #   @@TEST-TIMEOUT NAME after=Ns@@                   before its TEST-END
+#   @@KMEMLEAK-BEGIN@@ ... @@KMEMLEAK-END scan=ok|failed@@
+#                       only if the kernel has kmemleak: its report
 #   @@DMESG-BEGIN@@ ... @@DMESG-END@@
 #   @@PLAN-EXIT rc=N@@
 # then reboot -f, which ends qemu (it runs with -no-reboot).
@@ -97,6 +99,35 @@ elif [ -f /opt/tests/plan ]; then
 else
 	echo "vmtest: no /opt/tests/plan"
 	rc=127
+fi
+
+# kmemleak (CONFIG_DEBUG_KMEMLEAK, the debug kernel) scans by itself 60 s
+# after boot, then every 10 minutes: too seldom for the plan's leaks.
+# mm/kmemleak.c reports an object at a scan only if it is MSECS_MIN_AGE
+# (5 s) old by then and its contents did not change since the previous
+# scan, which the first scan of a new object records: wait, scan twice.
+kmemleak=/sys/kernel/debug/kmemleak
+if [ -e $kmemleak ]; then
+	start=$(date +%s)
+	sleep 6
+	if echo scan >$kmemleak && echo scan >$kmemleak; then
+		scan=ok
+	else
+		scan=failed
+	fi
+	echo "vmtest: kmemleak: scan $scan, $(($(date +%s) - start)) s"
+	# A leak of 6.1 itself at boot, not of the code under test: ACPI
+	# cannot load the guest's DSDT (the test configs have no PCI:
+	# "Unable to load the System Description Tables"), so ACPICA
+	# destroys its four caches before slab_sysfs_init(), and 6.1's
+	# kmem_cache_destroy() then frees neither the kmem_cache nor its
+	# kmem_cache_node (sysfs_slab_release() does nothing while
+	# slab_state < FULL; mainline frees them).  Excused by the function
+	# that created them; the results name every object excused.
+	echo "@@KMEMLEAK-IGNORE acpi_ut_create_caches@@"
+	echo "@@KMEMLEAK-BEGIN@@"
+	cat $kmemleak
+	echo "@@KMEMLEAK-END scan=$scan@@"
 fi
 
 echo "@@DMESG-BEGIN@@"

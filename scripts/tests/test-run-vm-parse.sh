@@ -61,7 +61,7 @@ end='@@DMESG-BEGIN@@
 @@DMESG-END@@
 @@PLAN-EXIT rc=0@@'
 
-echo "1..22"
+echo "1..30"
 
 check "passing log" "2 0 0" 0 <<EOF
 $boot
@@ -249,6 +249,109 @@ ok 1 a
 $end
 EOF
 )
+
+# kmemleak: vm-init.sh prints /sys/kernel/debug/kmemleak after the plan.
+leak1='unreferenced object 0xffff888004a1c000 (size 64):
+  comm "insmod", pid 61, jiffies 4294702011 (age 120.520s)
+  hex dump (first 32 bytes):
+    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00  ................
+    6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b a5  kkkkkkkkkkkkkkk.
+  backtrace:
+    [<ffffffff81456789>] kmalloc_trace+0x26/0x90
+    [<ffffffffa0001234>] mlh_stats_init+0x1d/0x50 [mmap_lock_hold]
+    [<ffffffff81001234>] do_one_initcall+0x5d/0x230'
+leak2='unreferenced object 0xffff888004a1d000 (size 32):
+  comm "mlh_reload", pid 90, jiffies 4294703000 (age 100.000s)
+  hex dump (first 32 bytes):
+    01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00  ................
+  backtrace:
+    [<ffffffff81456789>] kmalloc_trace+0x26/0x90'
+kml_sum='[  130.000000] kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)'
+pass1="$boot
+@@TEST-BEGIN t@@
+ok 1 a
+@@TEST-END t rc=0@@"
+
+check "kmemleak: each unreferenced object fails once, its summary line not again" "1 2 0" 1 <<EOF
+$pass1
+$kml_sum
+vmtest: kmemleak: scan ok, 14 s
+@@KMEMLEAK-BEGIN@@
+$leak1
+$leak2
+@@KMEMLEAK-END scan=ok@@
+@@DMESG-BEGIN@@
+$kml_sum
+@@DMESG-END@@
+@@PLAN-EXIT rc=0@@
+EOF
+
+check "kmemleak: an empty report passes" "1 0 0" 0 <<EOF
+$pass1
+@@KMEMLEAK-BEGIN@@
+@@KMEMLEAK-END scan=ok@@
+$end
+EOF
+
+check "kmemleak: a failed scan is a failure" "1 1 0" 1 <<EOF
+$pass1
+@@KMEMLEAK-BEGIN@@
+@@KMEMLEAK-END scan=failed@@
+$end
+EOF
+
+check "kmemleak: leaks found and no report read is a failure" "1 1 0" 1 <<EOF
+$boot
+@@TEST-BEGIN t@@
+[   61.000000] kmemleak: 3 new suspected memory leaks (see /sys/kernel/debug/kmemleak)
+ok 1 a
+@@TEST-END t rc=0@@
+@@DMESG-BEGIN@@
+[   61.000000] kmemleak: 3 new suspected memory leaks (see /sys/kernel/debug/kmemleak)
+@@DMESG-END@@
+@@PLAN-EXIT rc=0@@
+EOF
+
+check "kmemleak: test output cannot open a report or fake a leak" "1 0 0" 0 <<EOF
+$boot
+@@TEST-BEGIN t@@
+@@KMEMLEAK-BEGIN@@
+$leak1
+kmemleak: 1 new suspected memory leaks (see /sys/kernel/debug/kmemleak)
+@@KMEMLEAK-END scan=failed@@
+ok 1 a
+@@TEST-END t rc=0@@
+$end
+EOF
+
+check "kmemleak: a splat amid the report counts; a report cut short fails" "1 4 0" 1 <<EOF
+$pass1
+@@KMEMLEAK-BEGIN@@
+$leak2
+[  140.000000] BUG: KASAN: use-after-free in kmemleak_seq_show+0x1/0x2
+EOF
+
+check "kmemleak: @@KMEMLEAK-IGNORE@@ excuses the leaks it names, not others" "1 1 0" 1 <<EOF
+$pass1
+@@KMEMLEAK-IGNORE mlh_stats_init@@
+@@KMEMLEAK-BEGIN@@
+$leak1
+$leak2
+@@KMEMLEAK-END scan=ok@@
+$end
+EOF
+
+check "kmemleak: test output cannot excuse a leak" "1 1 0" 1 <<EOF
+$boot
+@@TEST-BEGIN t@@
+@@KMEMLEAK-IGNORE .@@
+ok 1 a
+@@TEST-END t rc=0@@
+@@KMEMLEAK-BEGIN@@
+$leak2
+@@KMEMLEAK-END scan=ok@@
+$end
+EOF
 
 # scan-splats.sh: plain kernel logs like kunit.py's test.log, where every
 # line is the kernel's, with or without printk timestamps.
