@@ -6,12 +6,16 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help test test-debug bench deps prepare export quilt checkpatch \
+.PHONY: help test test-debug soak bench deps prepare export quilt checkpatch \
 	kernel kunit mutants vmtest selftests clean distclean
+
+# make soak: seconds of stress-ng in the guest.
+DURATION ?= 600
 
 help:
 	@echo 'make test        set up, apply, check, build, run every suite'
-	@echo 'make test-debug  KASAN/kmemleak kernel: in-VM tests and KUnit (slow)'
+	@echo 'make test-debug  KASAN/kmemleak kernel: in-VM tests, stress and KUnit (slow)'
+	@echo 'make soak        stress-ng in the VM for DURATION s (600), hold times checked'
 	@echo 'make bench       stock vs patched exclusive mmap_lock hold per scenario'
 	@echo 'make deps        install the Debian packages that are missing'
 	@echo 'make prepare     build/linux: base 6.1.192 + patches/ (git am)'
@@ -30,6 +34,10 @@ test:
 
 test-debug:
 	@$(S)/test-debug.sh
+
+# The test kernel must exist ('make test' or 'make kernel' builds it).
+soak:
+	@VM_NAME=soak $(S)/stress.sh --duration $(DURATION)
 
 bench:
 	@$(S)/bench.sh

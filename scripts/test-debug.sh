@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # 'make test-debug': the patched tree with KASAN, kmemleak, page-alloc and
-# object debugging on top of the test config; runs the in-VM tests on it
-# and KUnit with the same options.  Optional and slow: not part of
-# 'make test'.  Ends with the same closing line as 'make test'.
+# object debugging on top of the test config; runs the in-VM tests and
+# the short stress-ng run of 'make test' on it, and KUnit with the same
+# options.  Optional and slow: not part of 'make test'.  Ends with the
+# same closing line as 'make test'.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -22,6 +23,11 @@ if "$ROOT/scripts/build-kernel.sh" "$LINUX" "$OBJ" \
 	KERNEL=$OBJ/arch/x86/boot/bzImage VM_NAME=vmtest-debug \
 		"$ROOT/scripts/vmtest.sh" || true
 	[ -f "$RESULTS/vmtest-debug.counts" ] || record_counts vmtest-debug 0 1 0
+	# KASAN and page poisoning slow every window down: twice the bound.
+	KERNEL=$OBJ/arch/x86/boot/bzImage VM_NAME=stress-debug \
+		STRESS_MUNMAP_MAX_MS=${STRESS_MUNMAP_MAX_MS:-4000} \
+		"$ROOT/scripts/stress.sh" || true
+	[ -f "$RESULTS/stress-debug.counts" ] || record_counts stress-debug 0 1 0
 else
 	tail -n 20 "$RESULTS/debug-build.log" >&2
 	record_counts debug-build 0 1 0

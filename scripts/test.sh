@@ -5,7 +5,8 @@
 #   script self-checks -> deps -> prepare build/linux -> quilt
 #   -> checkpatch -> bisect builds
 #   -> KUnit in QEMU -> KUnit on broken kernels -> the module against
-#   the patched and stock trees -> in-VM tests (module loaded) -> 'N passed, N failed, N skipped'
+#   the patched and stock trees -> in-VM tests (module loaded)
+#   -> stress-ng in the VM (module recording) -> 'N passed, N failed, N skipped'
 # Every stage records its counts in build/results/<suite>.counts; a stage
 # that stops without recording anything counts as one failure.
 set -uo pipefail
@@ -43,6 +44,7 @@ if stage prepare prepare; then
 			stage mutants "$ROOT/scripts/kunit-mutants.sh"
 		stage module-build "$ROOT/scripts/module-check.sh"
 		stage vmtest "$ROOT/scripts/vmtest.sh"
+		stage stress "$ROOT/scripts/stress.sh"
 	else
 		log "the series does not build: KUnit and in-VM tests not run"
 	fi
