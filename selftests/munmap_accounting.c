@@ -874,26 +874,35 @@ static bool settles(long (*read)(const char *), const char *name, long start,
 }
 
 /*
- * Wait, up to 2 s, until Committed_AS and nr_mapped have both held still
- * for 500 ms (5 reads 100 ms apart): true if they did.  Whatever other
- * processes were doing is then over.  In the test VM that is the
- * watchdog of the busybox timeout that ran the program before: it polls
- * once a second, so it may still hold its memory when this one starts.
- * *@moved is how much each moved over the last 500 ms.
+ * Readings 100 ms apart that must agree for a figure to count as still:
+ * 1.5 s, longer than the period of anything the test VM runs beside us.
+ * That is the watchdog of the busybox timeout that ran the program
+ * before: it polls once a second, so it may still hold its memory (336
+ * kB of Committed_AS) when this one starts, and a shorter quiet spell can
+ * fall between two of its polls.
+ */
+#define QUIET_READS	16
+/* Give up on quiet after this many readings (4 s). */
+#define QUIET_MAX_READS	40
+
+/*
+ * Wait until Committed_AS and nr_mapped have both held still over
+ * QUIET_READS readings: true if they did.  *@moved is how much each moved
+ * over the last QUIET_READS readings.
  */
 static bool quiet_wait(long *moved_kb, long *moved_pages)
 {
 	struct timespec ts = { 0, 100 * 1000 * 1000 };
-	long c[5], p[5], clo, chi, plo, phi;
+	long c[QUIET_READS], p[QUIET_READS], clo, chi, plo, phi;
 	int i, k;
 
-	for (i = 0; i < 20; i++) {
-		c[i % 5] = meminfo_value("Committed_AS");
-		p[i % 5] = vmstat_value("nr_mapped");
-		if (i >= 4) {
+	for (i = 0; i < QUIET_MAX_READS; i++) {
+		c[i % QUIET_READS] = meminfo_value("Committed_AS");
+		p[i % QUIET_READS] = vmstat_value("nr_mapped");
+		if (i >= QUIET_READS - 1) {
 			clo = plo = LONG_MAX;
 			chi = phi = LONG_MIN;
-			for (k = 0; k < 5; k++) {
+			for (k = 0; k < QUIET_READS; k++) {
 				clo = c[k] < clo ? c[k] : clo;
 				chi = c[k] > chi ? c[k] : chi;
 				plo = p[k] < plo ? p[k] : plo;
@@ -989,8 +998,8 @@ TEST_F_TIMEOUT(acct, cycles, ACCT_TIMEOUT)
 
 	/*
 	 * System-wide: only on a quiet system (the test VM), where both
-	 * figures held still for half a second before the first reading and
-	 * before the last.  Committed_AS is summed exactly
+	 * figures held still for 1.5 s before the first reading and before
+	 * the last.  Committed_AS is summed exactly
 	 * (percpu_counter_sum()), and the process's own part is the same
 	 * (VM_ACCOUNT above, and one shmem page): it must be back to the
 	 * page, give or take 16 for a short-lived process of the VM.
@@ -1003,7 +1012,7 @@ TEST_F_TIMEOUT(acct, cycles, ACCT_TIMEOUT)
 	committed_tol = 16 * (long)(self->ps / 1024);
 	mapped_tol = 125 * sysconf(_SC_NPROCESSORS_CONF);
 	if (!quiet[0] || !quiet[1]) {
-		ksft_print_msg("system-wide figures not asserted: in 500 ms they moved by themselves by %ld/%ld kB (Committed_AS) and %ld/%ld pages (nr_mapped), before/after\n",
+		ksft_print_msg("system-wide figures not asserted: in 1.5 s they moved by themselves by %ld/%ld kB (Committed_AS) and %ld/%ld pages (nr_mapped), before/after\n",
 			 moved_kb[0], moved_kb[1], moved_pages[0],
 			 moved_pages[1]);
 		return;
