@@ -68,6 +68,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "mlh_util.h"
 #include "vm_util.h"
 #include "../module/mmap_lock_hold.h"
 
@@ -220,100 +221,6 @@ static bool expect_exclusive(enum kind kind, enum expect e)
 		return kind == KIND_GROWSDOWN;
 	return kind == KIND_HUGETLB || kind == KIND_PFNMAP ||
 	       kind == KIND_UPROBE;
-}
-
-/* ---- The module's debugfs files ---- */
-
-static bool module_loaded(void)
-{
-	return access(MLH_DEV_PATH, F_OK) == 0 &&
-	       access(MLH_DEBUGFS_DIR "/stats", F_OK) == 0;
-}
-
-static int dbg_write(const char *file, const char *str)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/%s", MLH_DEBUGFS_DIR, file);
-	return write_file(path, str);
-}
-
-/* What one munmap() left in 'stats' (format version 1). */
-struct hold_stats {
-	long version, windows, closed_release, closed_downgrade, open;
-	long dropped, replaced;
-	long long munmap_count, munmap_max;
-	int seen;
-};
-
-/*
- * The totals this test needs, and the op=munmap line.  Unknown keys and
- * op lines are ignored: the format may grow (Documentation/module.md).
- */
-static int read_hold_stats(struct hold_stats *s)
-{
-	static char buf[65536];
-	struct {
-		const char *key;
-		long *val;
-	} keys[] = {
-		{ "version", &s->version }, { "windows", &s->windows },
-		{ "closed_release", &s->closed_release },
-		{ "closed_downgrade", &s->closed_downgrade },
-		{ "open", &s->open }, { "dropped", &s->dropped },
-		{ "replaced", &s->replaced },
-	};
-	const char *line;
-	size_t len = 0;
-	unsigned int i;
-	ssize_t n = 0;
-	int fd;
-
-	memset(s, 0, sizeof(*s));
-	fd = open(MLH_DEBUGFS_DIR "/stats", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	while (len < sizeof(buf) - 1 &&
-	       (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[len] = '\0';
-
-	for (line = buf; *line; ) {
-		const char *eol = strchrnul(line, '\n');
-		long long count, min, p50, p99, max;
-		char name[32], class[16];
-		long nr;
-
-		if (sscanf(line, "op=%31s class=%15s nr=%ld count=%lld min_ns=%lld p50_ns=%lld p99_ns=%lld max_ns=%lld",
-			   name, class, &nr, &count, &min, &p50, &p99,
-			   &max) == 8) {
-			if (!strcmp(name, "munmap")) {
-				s->munmap_count = count;
-				s->munmap_max = max;
-			}
-		} else {
-			for (i = 0; i < ARRAY_SIZE(keys); i++) {
-				size_t kl = strlen(keys[i].key);
-
-				if (!strncmp(line, keys[i].key, kl) &&
-				    line[kl] == '=') {
-					*keys[i].val = strtol(line + kl + 1,
-							      NULL, 10);
-					s->seen |= 1 << i;
-				}
-			}
-		}
-		line = *eol ? eol + 1 : eol;
-	}
-	if (s->seen != (1 << ARRAY_SIZE(keys)) - 1 ||
-	    s->version != MLH_STATS_VERSION) {
-		errno = EPROTO;
-		return -1;
-	}
-	return 0;
 }
 
 static long long now_ns(void)
@@ -854,9 +761,9 @@ static void one_try(struct __test_metadata *_metadata,
 		sched_setscheduler(0, SCHED_OTHER, &other);
 	ASSERT_EQ(0, dbg_write("enable", "0"));
 	ASSERT_EQ(0, ret) TH_LOG("munmap: %s", strerror(-ret));
-	ASSERT_EQ(0, read_hold_stats(&t->s)) TH_LOG("reading stats: %s",
+	ASSERT_EQ(0, read_hold_stats(&t->s, "munmap")) TH_LOG("reading stats: %s",
 						    strerror(errno));
-	t->window_ns = t->s.munmap_max;
+	t->window_ns = t->s.op_max;
 
 	/* It is gone. */
 	EXPECT_EQ(0, maps_in_window((unsigned long)t->addr,
@@ -904,7 +811,7 @@ TEST_F_TIMEOUT(hold, munmap, HOLD_TIMEOUT)
 			       expect_names[self->expect], i, t.populate_ns);
 
 		/* One munmap(), one window, whatever the kernel. */
-		ASSERT_EQ(1, t.s.munmap_count);
+		ASSERT_EQ(1, t.s.op_count);
 		ASSERT_EQ(1, t.s.windows);
 		ASSERT_EQ(0, t.s.open);
 		ASSERT_EQ(0, t.s.dropped);
