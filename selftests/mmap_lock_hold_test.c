@@ -30,6 +30,7 @@
 
 #include "kselftest_harness.h"
 #include "vm_util.h"
+#include "mlh_util.h"
 #include "../module/mmap_lock_hold.h"
 
 #define SZ_1G		0x40000000UL
@@ -56,12 +57,6 @@ struct stats {
 };
 
 static const struct op_stat no_op;
-
-static bool module_loaded(void)
-{
-	return access(MLH_DEV_PATH, F_OK) == 0 &&
-	       access(MLH_DEBUGFS_DIR "/stats", F_OK) == 0;
-}
 
 /* Why the module's tests cannot run here, or NULL. */
 static const char *unusable(void)
@@ -91,7 +86,8 @@ static int dbg_write_len(const char *file, const void *buf, size_t len)
 	return err;
 }
 
-static int dbg_write(const char *file, const char *str)
+/* dbg_write() of mlh_util, but -errno: the tests compare errnos. */
+static int dbg_write_err(const char *file, const char *str)
 {
 	return dbg_write_len(file, str, strlen(str));
 }
@@ -256,18 +252,18 @@ FIXTURE_SETUP(mlh)
 	self->fd = open(MLH_DEV_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd);
 	snprintf(tgid, sizeof(tgid), "%d", getpid());
-	ASSERT_EQ(0, dbg_write("enable", "0"));
-	ASSERT_EQ(0, dbg_write("tgid", tgid));
-	ASSERT_EQ(0, dbg_write("reset", "1"));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
+	ASSERT_EQ(0, dbg_write_err("tgid", tgid));
+	ASSERT_EQ(0, dbg_write_err("reset", "1"));
 }
 
 FIXTURE_TEARDOWN(mlh)
 {
 	if (self->fd < 0)
 		return;
-	dbg_write("enable", "0");
-	dbg_write("tgid", "0");
-	dbg_write("reset", "1");
+	dbg_write_err("enable", "0");
+	dbg_write_err("tgid", "0");
+	dbg_write_err("reset", "1");
 	close(self->fd);
 }
 
@@ -295,13 +291,13 @@ TEST_F(mlh, control_files)
 		SKIP(return, "%s", unusable());
 	ASSERT_LT(0, dbg_read("enable", buf, sizeof(buf)));
 	ASSERT_STREQ("0\n", buf);
-	ASSERT_EQ(0, dbg_write("enable", "1"));
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
 	ASSERT_LT(0, dbg_read("enable", buf, sizeof(buf)));
 	ASSERT_STREQ("1\n", buf);
 	/* Enabling twice is not an error, nor is disabling twice. */
-	ASSERT_EQ(0, dbg_write("enable", "1\n"));
-	ASSERT_EQ(0, dbg_write("enable", "0"));
-	ASSERT_EQ(0, dbg_write("enable", "0"));
+	ASSERT_EQ(0, dbg_write_err("enable", "1\n"));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
 	ASSERT_LT(0, dbg_read("enable", buf, sizeof(buf)));
 	ASSERT_STREQ("0\n", buf);
 
@@ -327,9 +323,9 @@ TEST_F(mlh, nothing_recorded_while_disabled)
 	EXPECT_EQ(0, s.opened);
 	EXPECT_EQ(0, s.nops);
 
-	ASSERT_EQ(0, dbg_write("enable", "1"));
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
 	ASSERT_EQ(0, churn(3));
-	ASSERT_EQ(0, dbg_write("enable", "0"));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
 	ASSERT_EQ(0, churn(20));
 	ASSERT_EQ(0, read_stats(&s));
 	EXPECT_EQ(0, s.enabled);
@@ -345,7 +341,7 @@ TEST_F(mlh, nothing_recorded_while_disabled)
 	EXPECT_EQ(s.opened, s.closed_release + s.closed_downgrade);
 	EXPECT_EQ(0, s.open);
 
-	ASSERT_EQ(0, dbg_write("reset", "1"));
+	ASSERT_EQ(0, dbg_write_err("reset", "1"));
 	ASSERT_EQ(0, read_stats(&s));
 	EXPECT_EQ(0, s.windows);
 	EXPECT_EQ(0, s.opened);
@@ -375,18 +371,18 @@ TEST_F(mlh, tgid_filter)
 	close(go[0]);
 
 	/* Only our own windows: none of the child's. */
-	ASSERT_EQ(0, dbg_write("enable", "1"));
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
 	ASSERT_EQ(1, write(go[1], "x", 1));
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	ASSERT_EQ(0, status);
 	ASSERT_EQ(0, churn(2));
-	ASSERT_EQ(0, dbg_write("enable", "0"));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
 	ASSERT_EQ(0, read_stats(&s));
 	EXPECT_EQ(2, find_op(&s, "munmap")->count);
 	EXPECT_EQ(0, find_op(&s, "exit")->count);
 
 	/* Only the child's, whose exit_mmap() is 'exit'. */
-	ASSERT_EQ(0, dbg_write("reset", "1"));
+	ASSERT_EQ(0, dbg_write_err("reset", "1"));
 	close(go[1]);
 	ASSERT_EQ(0, pipe(go));
 	child = fork();
@@ -401,13 +397,13 @@ TEST_F(mlh, tgid_filter)
 	}
 	close(go[0]);
 	snprintf(tgid, sizeof(tgid), "%d", child);
-	ASSERT_EQ(0, dbg_write("tgid", tgid));
-	ASSERT_EQ(0, dbg_write("enable", "1"));
+	ASSERT_EQ(0, dbg_write_err("tgid", tgid));
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
 	ASSERT_EQ(0, churn(2));
 	ASSERT_EQ(1, write(go[1], "x", 1));
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	ASSERT_EQ(0, status);
-	ASSERT_EQ(0, dbg_write("enable", "0"));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
 	close(go[1]);
 	ASSERT_EQ(0, read_stats(&s));
 	EXPECT_EQ(5, find_op(&s, "munmap")->count);
@@ -428,13 +424,13 @@ TEST_F(mlh, attribution)
 	ASSERT_NE(MAP_FAILED, p);
 	brk0 = (char *)syscall(SYS_brk, 0);
 
-	ASSERT_EQ(0, dbg_write("enable", "1"));
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
 	ASSERT_EQ(0, mprotect(p, ps, PROT_READ));
 	q = mremap(p, 4 * ps, 2 * ps, 0);
 	ASSERT_EQ(p, q);
 	ASSERT_EQ((long)(brk0 + 4 * ps), syscall(SYS_brk, brk0 + 4 * ps));
 	ASSERT_EQ((long)brk0, syscall(SYS_brk, brk0));
-	ASSERT_EQ(0, dbg_write("enable", "0"));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
 	ASSERT_EQ(0, munmap(p, 2 * ps));
 
 	ASSERT_EQ(0, read_stats(&s));
@@ -503,10 +499,10 @@ TEST_F(mlh, map_kinds)
 			EXPECT_LE(rss + (long)(size >> 10) * 9 / 10,
 				  status_kb("RssAnon"));
 
-		ASSERT_EQ(0, dbg_write("reset", "1"));
-		ASSERT_EQ(0, dbg_write("enable", "1"));
+		ASSERT_EQ(0, dbg_write_err("reset", "1"));
+		ASSERT_EQ(0, dbg_write_err("enable", "1"));
 		ASSERT_EQ(0, mlh_unmap(self->fd, p, size, &u));
-		ASSERT_EQ(0, dbg_write("enable", "0"));
+		ASSERT_EQ(0, dbg_write_err("enable", "0"));
 		EXPECT_EQ(0, maps_in_window(m.addr, m.addr + size, vr, 4));
 		ASSERT_EQ(0, read_stats(&s));
 		EXPECT_EQ(1, s.windows);
@@ -550,8 +546,8 @@ static void timed_unmap(struct __test_metadata *_metadata, int fd,
 	ASSERT_EQ((unsigned long)hole, m.addr);
 	ASSERT_EQ(0, hole[SZ_1G / 2]);
 
-	ASSERT_EQ(0, dbg_write("reset", "1"));
-	ASSERT_EQ(0, dbg_write("enable", "1"));
+	ASSERT_EQ(0, dbg_write_err("reset", "1"));
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
 	t0 = now_ns();
 	if (use_syscall)
 		ret = munmap(hole, SZ_1G) ? -errno : 0;
@@ -559,7 +555,7 @@ static void timed_unmap(struct __test_metadata *_metadata, int fd,
 		ret = mlh_unmap(fd, hole, SZ_1G, &u);
 	r->call_ns = now_ns() - t0;
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, dbg_write("enable", "0"));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
 	EXPECT_EQ(SEGV_MAPERR, probe_read(hole, NULL));
 	EXPECT_EQ(SEGV_MAPERR, probe_read(hole + SZ_1G - 1, NULL));
 	drop_guards(hole, SZ_1G);
@@ -802,7 +798,7 @@ TEST_F(mlh, bad_ioctls)
 	vmsize = status_kb("VmSize");
 	maps = map_count();
 	ASSERT_LT(0, maps);
-	ASSERT_EQ(0, dbg_write("enable", "1"));
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
 
 	/* Unknown commands, wrong sizes or directions: -EINVAL. */
 	EXPECT_ERRNO(EINVAL, ioctl_err(fd, 0, NULL));
@@ -856,7 +852,7 @@ TEST_F(mlh, bad_ioctls)
 	EXPECT_ERRNO(E2BIG, unmap_err(fd, 0, MLH_MAX_SIZE + ps, 0, 0));
 	EXPECT_ERRNO(EINVAL, unmap_err(fd, high, ps, 0, 0));
 
-	ASSERT_EQ(0, dbg_write("enable", "0"));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
 	EXPECT_EQ(vmsize, status_kb("VmSize"));
 	EXPECT_EQ(maps, map_count());
 	ASSERT_EQ(0, read_stats(&s));
@@ -1036,9 +1032,9 @@ TEST_F(mlh, bad_debugfs_writes)
 	if (unusable())
 		SKIP(return, "%s", unusable());
 	/* Something to lose: a few windows, recording off. */
-	ASSERT_EQ(0, dbg_write("enable", "1"));
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
 	ASSERT_EQ(0, churn(2));
-	ASSERT_EQ(0, dbg_write("enable", "0"));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
 	ASSERT_EQ(0, read_stats(&s));
 	windows = s.windows;
 	ASSERT_LE(2, windows);
@@ -1051,15 +1047,15 @@ TEST_F(mlh, bad_debugfs_writes)
 	expect_bad_writes(_metadata, "tgid", bad_any + 2, ARRAY_SIZE(bad_any) - 2);
 	expect_bad_writes(_metadata, "tgid", bad_one, ARRAY_SIZE(bad_one));
 	expect_bad_writes(_metadata, "tgid", bad_zero, ARRAY_SIZE(bad_zero));
-	expect_errno(_metadata, "reset 0", EINVAL, dbg_write("reset", "0"));
-	expect_errno(_metadata, "tgid -5", EINVAL, dbg_write("tgid", "-5"));
+	expect_errno(_metadata, "reset 0", EINVAL, dbg_write_err("reset", "0"));
+	expect_errno(_metadata, "tgid -5", EINVAL, dbg_write_err("tgid", "-5"));
 	expect_errno(_metadata, "tgid over PID_MAX_LIMIT", EINVAL,
-		     dbg_write("tgid", "4194305"));
-	expect_errno(_metadata, "tgid junk", EINVAL, dbg_write("tgid", "12ab"));
+		     dbg_write_err("tgid", "4194305"));
+	expect_errno(_metadata, "tgid junk", EINVAL, dbg_write_err("tgid", "12ab"));
 	memset(buf, '1', sizeof(buf) - 1);
 	buf[sizeof(buf) - 1] = '\0';
 	expect_errno(_metadata, "enable 299 digits", EINVAL,
-		     dbg_write("enable", buf));
+		     dbg_write_err("enable", buf));
 	expect_errno(_metadata, "enable bad pointer", EFAULT,
 		     dbg_write_len("enable", (void *)1, 1));
 	expect_errno(_metadata, "tgid bad pointer", EFAULT,
@@ -1067,9 +1063,9 @@ TEST_F(mlh, bad_debugfs_writes)
 	expect_errno(_metadata, "reset bad pointer", EFAULT,
 		     dbg_write_len("reset", (void *)1, 1));
 	expect_errno(_metadata, "summary is read-only", EINVAL,
-		     dbg_write("summary", "1"));
+		     dbg_write_err("summary", "1"));
 	expect_errno(_metadata, "stats is read-only", EINVAL,
-		     dbg_write("stats", "1"));
+		     dbg_write_err("stats", "1"));
 	expect_errno(_metadata, "reset is write-only", EINVAL,
 		     (int)dbg_read("reset", buf, sizeof(buf)));
 
@@ -1079,12 +1075,12 @@ TEST_F(mlh, bad_debugfs_writes)
 	EXPECT_EQ(windows, s.windows);
 
 	/* Recording on: nothing may turn it off. */
-	ASSERT_EQ(0, dbg_write("enable", "1"));
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
 	expect_bad_writes(_metadata, "enable", bad_any, ARRAY_SIZE(bad_any));
 	expect_bad_writes(_metadata, "enable", bad_zero, ARRAY_SIZE(bad_zero));
 	ASSERT_LT(0, dbg_read("enable", buf, sizeof(buf)));
 	EXPECT_STREQ("1\n", buf);
-	ASSERT_EQ(0, dbg_write("enable", "0"));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
 }
 
 /*
@@ -1219,12 +1215,12 @@ TEST_F_TIMEOUT(mlh, concurrent_recording, BIG_TIMEOUT)
 	ASSERT_EQ(0, pthread_create(&r, NULL, reader, &c));
 
 	/* Threads and their stacks exist: from here on only the churn. */
-	ASSERT_EQ(0, dbg_write("enable", "1"));
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
 	pthread_barrier_wait(&c.start);
 	pthread_barrier_wait(&c.churned);
 	__atomic_store_n(&c.done, 1, __ATOMIC_SEQ_CST);
 	ASSERT_EQ(0, pthread_join(r, NULL));
-	ASSERT_EQ(0, dbg_write("enable", "0"));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
 	pthread_barrier_wait(&c.stopped);
 	for (i = 0; i < WORKERS; i++)
 		ASSERT_EQ(0, pthread_join(w[i], NULL));
@@ -1331,8 +1327,8 @@ TEST_F(unload, while_recording)
 	ko = module_path();
 	if (!ko)
 		SKIP(return, "no .ko to load again: set MLH_KO");
-	ASSERT_EQ(0, dbg_write("tgid", "0"));
-	ASSERT_EQ(0, dbg_write("enable", "1"));
+	ASSERT_EQ(0, dbg_write_err("tgid", "0"));
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
 	child = fork();
 	ASSERT_LE(0, child);
 	if (child == 0) {
