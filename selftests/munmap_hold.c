@@ -36,12 +36,15 @@
  *    closed_downgrade = 1;
  *  - the durations: see EXCL_MIN_PERCENT and DOWN_MAX_PERCENT below.
  *
- * Which kernel: there is no runtime flag that tells the patched kernel
- * from stock 6.1.192, so the environment says what to expect:
- *   MUNMAP_SPLIT_EXPECT=patched   (default) the series' behaviour
+ * Which kernel: the series adds no runtime flag, so the environment says
+ * what to expect:
+ *   MUNMAP_SPLIT_EXPECT=auto      (default) what kernel_expect() finds
+ *   MUNMAP_SPLIT_EXPECT=patched   the series' behaviour
  *   MUNMAP_SPLIT_EXPECT=stock     stock 6.1.y behaviour
  *   MUNMAP_SPLIT_EXPECT=any       print the figures, check neither the
  *                                 lock mode nor the durations
+ * so that the test passes on stock kernels and on any other release,
+ * where it has no rule to hold the kernel to, as well as on the series.
  *
  * Every try prints one line a benchmark can parse:
  *   # hold: scenario=NAME size=BYTES call_ns=N window_ns=N ratio=R \
@@ -64,6 +67,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -192,15 +196,63 @@ static const char *const expect_names[] = {
 	[EXPECT_ANY]		= "any",
 };
 
+/* Is @sym a function of the running kernel of type @type ('T', 't')? */
+static bool kallsyms_has(const char *sym, char type)
+{
+	char line[256], name[128], t;
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %c %127s", &t, name) == 2 &&
+			t == type && !strcmp(name, sym);
+	fclose(f);
+	return found;
+}
+
+/*
+ * The rules of the running kernel.  Only 6.1.y has rules here: with the
+ * series, patch 4 has made vma_has_uprobes() a global function of
+ * kernel/events/uprobes.c ('T' in kallsyms), which stock 6.1 keeps static
+ * (inlined, or 't').  Without CONFIG_UPROBES neither kernel has it, and
+ * nothing tells them apart.  Any other release: no rule, figures only.
+ */
+static enum expect kernel_expect(const char **why)
+{
+	struct utsname u;
+
+	if (uname(&u) || strncmp(u.release, "6.1.", 4)) {
+		*why = "not a 6.1.y kernel: no rule to check";
+		return EXPECT_ANY;
+	}
+	if (kallsyms_has("vma_has_uprobes", 'T')) {
+		*why = "6.1.y with the series (vma_has_uprobes() is global)";
+		return EXPECT_PATCHED;
+	}
+	if (kallsyms_has("uprobe_register", 'T')) {
+		*why = "stock 6.1.y (vma_has_uprobes() is not global)";
+		return EXPECT_STOCK;
+	}
+	*why = "6.1.y without uprobes: cannot tell stock from patched";
+	return EXPECT_ANY;
+}
+
 /* Parse MUNMAP_SPLIT_EXPECT: 0, or -1 for a value not understood. */
 static int get_expect(enum expect *e)
 {
 	const char *v = getenv("MUNMAP_SPLIT_EXPECT");
+	const char *why;
 	unsigned int i;
 
-	*e = EXPECT_PATCHED;
-	if (!v || !*v)
+	if (!v || !*v || !strcmp(v, "auto")) {
+		*e = kernel_expect(&why);
+		ksft_print_msg("expecting %s rules: %s\n", expect_names[*e],
+			       why);
 		return 0;
+	}
 	for (i = 0; i < ARRAY_SIZE(expect_names); i++) {
 		if (!strcmp(v, expect_names[i])) {
 			*e = i;
@@ -458,7 +510,7 @@ static bool prepare(struct __test_metadata *_metadata,
 	char tgid[16];
 
 	ASSERT_EQ(0, get_expect(&self->expect))
-		TH_LOG("MUNMAP_SPLIT_EXPECT=%s: must be patched, stock or any",
+		TH_LOG("MUNMAP_SPLIT_EXPECT=%s: must be auto, patched, stock or any",
 		       getenv("MUNMAP_SPLIT_EXPECT"));
 	if (geteuid() != 0)
 		SKIP(return false, "needs root");
