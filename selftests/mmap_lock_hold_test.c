@@ -33,7 +33,6 @@
 #include "mlh_util.h"
 #include "../module/mmap_lock_hold.h"
 
-#define SZ_1G		0x40000000UL
 #define MAX_OPS		32
 
 /*

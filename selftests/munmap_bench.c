@@ -90,19 +90,7 @@
 #include "vm_util.h"
 #include "../module/mmap_lock_hold.h"
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ	22
-#endif
-#ifndef MFD_CLOEXEC
-#define MFD_CLOEXEC		0x0001U
-#endif
-#ifndef MFD_HUGETLB
-#define MFD_HUGETLB		0x0004U
-#endif
-
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
-#define SZ_1M			(1UL << 20)
-#define SZ_1G			(1UL << 30)
 #define NSEC_PER_MSEC		1000000LL
 
 #define KSFT_SKIP		4

@@ -22,10 +22,6 @@
 #include "kselftest_harness.h"
 #include "vm_util.h"
 
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE	0x100000
-#endif
-
 /* Top byte tag: ignored by arm64 (TBI), not by x86_64 without LAM. */
 #define ADDR_TAG	(0x5aUL << 56)
 

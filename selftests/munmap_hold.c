@@ -76,22 +76,6 @@
 #include "vm_util.h"
 #include "../module/mmap_lock_hold.h"
 
-#ifndef MAP_HUGETLB
-#define MAP_HUGETLB		0x40000
-#endif
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ	22
-#endif
-#ifndef MFD_CLOEXEC
-#define MFD_CLOEXEC		0x0001U
-#endif
-#ifndef MFD_HUGETLB
-#define MFD_HUGETLB		0x0004U
-#endif
-
-#define SZ_1M			(1UL << 20)
-#define SZ_1G			(1UL << 30)
-
 /*
  * Sizes: the zap must dominate the call under TCG, and the whole program
  * must stay well under a minute in the test VM (QEMU TCG, 2 vCPUs, 2 GiB,
@@ -443,7 +427,6 @@ static bool prepare_hugetlb(struct __test_metadata *_metadata,
 			       self->hpages, MAX_HPAGES);
 	return true;
 }
-
 
 /* tracefs for the uprobe events (see tracefs_find()). */
 static bool find_tracefs(struct __test_metadata *_metadata,

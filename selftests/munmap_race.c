@@ -63,9 +63,6 @@
 #include "kselftest_harness.h"
 #include "vm_util.h"
 
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE	0x100000
-#endif
 #ifndef MADV_HUGEPAGE
 #define MADV_HUGEPAGE		14
 #define MADV_NOHUGEPAGE		15

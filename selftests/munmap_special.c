@@ -51,10 +51,6 @@
 #include "kselftest_harness.h"
 #include "vm_util.h"
 
-#ifndef MAP_HUGETLB
-#define MAP_HUGETLB	0x40000
-#endif
-
 /* The companion module's device (module/mmap_lock_hold.h, MLH_DEV_PATH). */
 #define MLH_DEV_PATH	"/dev/mmap_lock_hold"
 
@@ -292,7 +288,6 @@ static bool prepare_pfnmap(struct __test_metadata *_metadata,
 	self->unit = PFNMAP_UNIT;
 	return true;
 }
-
 
 /* tracefs for the uprobe events (see tracefs_find()). */
 static bool find_tracefs(struct __test_metadata *_metadata,

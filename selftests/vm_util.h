@@ -13,7 +13,32 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/types.h>
+
+/*
+ * What the programs use of newer UAPI than the oldest libc headers they
+ * build against (the values are the kernel's, on every architecture the
+ * tests run on).  After <sys/mman.h>, so a libc that has them wins.
+ */
+#ifndef MAP_HUGETLB
+#define MAP_HUGETLB		0x40000
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE	0x100000
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22
+#endif
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC		0x0001U
+#endif
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB		0x0004U
+#endif
+
+#define SZ_1M			(1UL << 20)
+#define SZ_1G			(1UL << 30)
 
 /* One line of /proc/self/maps, clipped to the window it was read for. */
 struct vma_range {
