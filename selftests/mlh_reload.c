@@ -57,10 +57,10 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "mlh_util.h"
 #include "vm_util.h"
 #include "../module/mmap_lock_hold.h"
 
-#define DEFAULT_KO		"/opt/tests/modules/" MLH_NAME ".ko"
 #define SYSFS_MODULE		"/sys/module/" MLH_NAME
 #define DEFAULT_CYCLES		100
 #define DEFAULT_DEADLINE_S	480
@@ -101,28 +101,9 @@ static long env_long(const char *name, long def)
 	return *end || v <= 0 ? def : v;
 }
 
-static const char *ko_path(void)
-{
-	const char *ko = getenv("MLH_KO");
-
-	return ko && *ko ? ko : DEFAULT_KO;
-}
-
 static bool module_present(void)
 {
 	return access(SYSFS_MODULE, F_OK) == 0;
-}
-
-static int load(const char *ko)
-{
-	int fd = open(ko, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return ret;
 }
 
 /*
@@ -624,7 +605,7 @@ TEST_F_TIMEOUT(reload, cycles, DEFAULT_DEADLINE_S * 2)
 	long long start = now_ms(), deadline, windows_seen = 0, t;
 	long long load_ms = 0, wait_ms = 0, unload_ms = 0;
 	void *(*fns[READERS + 2])(void *);
-	const char *ko = ko_path();
+	const char *ko = mlh_ko_path();
 	long retries = 0, cycle;
 	struct stat st;
 	enum access a;
@@ -678,7 +659,7 @@ TEST_F_TIMEOUT(reload, cycles, DEFAULT_DEADLINE_S * 2)
 	for (cycle = 0; cycle < cycles; cycle++) {
 		self->may_be_loaded = true;
 		t = now_ms();
-		ret = load(ko);
+		ret = mlh_load(ko);
 		ASSERT_EQ(0, ret) TH_LOG("cycle %ld: loading %s: %s", cycle,
 					 ko, strerror(-ret));
 		ASSERT_TRUE(module_present());

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "mlh_util.h"
@@ -93,4 +94,23 @@ int read_hold_stats(struct hold_stats *s, const char *op)
 		return -1;
 	}
 	return 0;
+}
+
+const char *mlh_ko_path(void)
+{
+	const char *ko = getenv("MLH_KO");
+
+	return ko && *ko ? ko : "/opt/tests/modules/" MLH_NAME ".ko";
+}
+
+int mlh_load(const char *ko)
+{
+	int fd = open(ko, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
 }

@@ -34,4 +34,10 @@ struct hold_stats {
  */
 int read_hold_stats(struct hold_stats *s, const char *op);
 
+/* The module's .ko: $MLH_KO, else where scripts/vmtest.sh puts it. */
+const char *mlh_ko_path(void);
+
+/* finit_module() of the .ko at @ko: 0, or -errno. */
+int mlh_load(const char *ko);
+
 #endif /* __MUNMAP_MLH_UTIL_H */

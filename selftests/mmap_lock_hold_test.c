@@ -1244,29 +1244,15 @@ TEST_F_TIMEOUT(mlh, concurrent_recording, BIG_TIMEOUT)
 /* Unloading: the module is reloaded from $MLH_KO (or the VM's copy). */
 static const char *module_path(void)
 {
-	const char *ko = getenv("MLH_KO");
+	const char *env = getenv("MLH_KO");
+	const char *ko = mlh_ko_path();
 
-	if (ko && *ko)
-		return ko;
-	ko = "/opt/tests/modules/" MLH_NAME ".ko";
-	return access(ko, R_OK) == 0 ? ko : NULL;
+	return (env && *env) || access(ko, R_OK) == 0 ? ko : NULL;
 }
 
 static int unload(void)
 {
 	return syscall(SYS_delete_module, MLH_NAME, O_NONBLOCK) ? -errno : 0;
-}
-
-static int load(const char *ko)
-{
-	int fd = open(ko, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return ret;
 }
 
 /*
@@ -1309,7 +1295,7 @@ TEST_F(unload, while_mapped)
 	ASSERT_EQ(0, munmap(p, SZ_1G));
 	ASSERT_EQ(0, unload());
 	EXPECT_FALSE(module_loaded());
-	ASSERT_EQ(0, load(ko));
+	ASSERT_EQ(0, mlh_load(ko));
 	ASSERT_TRUE(module_loaded());
 }
 
@@ -1340,7 +1326,7 @@ TEST_F(unload, while_recording)
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	ASSERT_EQ(0, ret);
 	EXPECT_FALSE(module_loaded());
-	ASSERT_EQ(0, load(ko));
+	ASSERT_EQ(0, mlh_load(ko));
 	ASSERT_TRUE(module_loaded());
 	/* A fresh module: recording off, no filter. */
 	ASSERT_LT(0, dbg_read("enable", buf, sizeof(buf)));
