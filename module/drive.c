@@ -4,6 +4,8 @@
  *
  *   MLH_IOC_MAP    vm_mmap() and populate a range of the caller's mm
  *   MLH_IOC_UNMAP  vm_munmap() a range of the caller's mm
+ *   MLH_IOC_ZAP    zap the caller's mappings of the device (pfnmap.c)
+ *   MLH_IOC_FAIL_MMAP  fail the next mmap() of this file (pfnmap.c)
  *
  * vm_munmap() never downgrades mmap_lock (in 6.1 only the munmap()
  * syscall, brk() and mremap() ask for it), so MLH_IOC_UNMAP is the
@@ -173,6 +175,10 @@ long mlh_drive_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mlh_map(file, (struct mlh_map __user *)arg);
 	case MLH_IOC_UNMAP:
 		return mlh_unmap((struct mlh_unmap __user *)arg);
+	case MLH_IOC_ZAP:
+		return arg ? -EINVAL : mlh_pfnmap_zap();
+	case MLH_IOC_FAIL_MMAP:
+		return mlh_pfnmap_fail_mmap(file, arg);
 	default:
 		return -EINVAL;
 	}

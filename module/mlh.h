@@ -96,6 +96,8 @@ int mlh_pfnmap_init(void);
 void mlh_pfnmap_exit(void);
 bool mlh_pfnmap_vma(const struct vm_area_struct *vma);
 int mlh_pfnmap_populate(unsigned long addr, unsigned long size);
+long mlh_pfnmap_zap(void);
+long mlh_pfnmap_fail_mmap(struct file *file, unsigned long err);
 
 /* ioctl commands (drive.c), called from the device's unlocked_ioctl. */
 long mlh_drive_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

@@ -65,5 +65,16 @@ struct mlh_unmap {
 #define MLH_IOC_MAP		_IOWR(MLH_IOC_MAGIC, 1, struct mlh_map)
 /* vm_munmap() [@addr, @addr + @size) of the caller's mm. */
 #define MLH_IOC_UNMAP		_IOWR(MLH_IOC_MAGIC, 2, struct mlh_unmap)
+/*
+ * Zap every mapping of the device in the caller's mm with zap_vma_ptes()
+ * under mmap_read_lock, as vfio-pci does on a device reset.  Returns the
+ * number of mappings zapped.
+ */
+#define MLH_IOC_ZAP		_IO(MLH_IOC_MAGIC, 3)
+/*
+ * Make the next mmap() of this open file of the device fail with the
+ * errno passed as the argument (1 to 4095), once; 0 cancels.
+ */
+#define MLH_IOC_FAIL_MMAP	_IO(MLH_IOC_MAGIC, 4)
 
 #endif /* _UAPI_MMAP_LOCK_HOLD_H */

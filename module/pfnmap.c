@@ -9,18 +9,36 @@
  * without the memory.  The pages are not refcounted (VM_PFNMAP): zapping
  * them only clears page table entries.
  *
+ * The device also remembers its mappings the way a PCI passthrough driver
+ * does (vfio-pci in 6.1, uverbs): ->mmap and ->open put the VMA on a list,
+ * ->close takes it off, and MLH_IOC_ZAP zaps every listed VMA of the
+ * caller's mm with zap_vma_ptes() while holding only mmap_read_lock, as
+ * vfio_pci_zap_and_vma_lock() does on a device reset.  A munmap() that
+ * zaps and frees the page tables of such a VMA with mmap_lock downgraded
+ * to read races with that: the VMA is still on the list until ->close,
+ * which remove_vma() calls only after free_pgtables().  The selftest
+ * munmap_pfnmap_race drives exactly that race.
+ *
+ * MLH_IOC_FAIL_MMAP makes the next ->mmap of the same open file fail with
+ * the errno given, once: a driver or file system refusing a mapping, for
+ * the tests of what mmap(MAP_FIXED) leaves behind when that happens.
+ *
  * Lifetime: every mapping holds a reference on its file and every open
  * file one on this module (fops.owner), so the module, and the backing
  * page freed at exit, outlive every mapping: rmmod fails while one exists.
+ * The list is empty when the last mapping is gone.
  */
 #include <linux/fs.h>
 #include <linux/gfp.h>
+#include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
 
 #include "mlh.h"
 
@@ -29,12 +47,72 @@
 
 static struct page *mlh_backing;
 
+/* What one open file of the device carries. */
+struct mlh_file {
+	int fail_mmap;		/* -errno for the next ->mmap, 0: none */
+};
+
+/* One mapping of the device, as vfio-pci's struct vfio_pci_mmap_vma. */
+struct mlh_pfnmap_vma {
+	struct list_head node;
+	struct vm_area_struct *vma;
+};
+
+/*
+ * Every mapping of the device, of every mm.  mlh_vmas_lock nests inside
+ * mmap_lock: ->mmap and ->open run with it held for write, ->close with
+ * it held for write or read, MLH_IOC_ZAP takes it for read.
+ */
+static LIST_HEAD(mlh_vmas);
+static DEFINE_MUTEX(mlh_vmas_lock);
+
+static int mlh_pfnmap_track(struct vm_area_struct *vma)
+{
+	struct mlh_pfnmap_vma *v = kmalloc(sizeof(*v), GFP_KERNEL);
+
+	if (!v)
+		return -ENOMEM;
+	v->vma = vma;
+	mutex_lock(&mlh_vmas_lock);
+	list_add(&v->node, &mlh_vmas);
+	mutex_unlock(&mlh_vmas_lock);
+	return 0;
+}
+
 static vm_fault_t mlh_pfnmap_fault(struct vm_fault *vmf)
 {
 	return vmf_insert_pfn(vmf->vma, vmf->address, page_to_pfn(mlh_backing));
 }
 
+/*
+ * A new VMA of the device: the far side of a split, or a copy by mremap().
+ * ->open cannot fail; without memory the copy is only left off the list,
+ * so MLH_IOC_ZAP does not reach it.
+ */
+static void mlh_pfnmap_vma_open(struct vm_area_struct *vma)
+{
+	if (mlh_pfnmap_track(vma))
+		pr_warn_ratelimited("mmap_lock_hold: a mapping left untracked (no memory)\n");
+}
+
+static void mlh_pfnmap_vma_close(struct vm_area_struct *vma)
+{
+	struct mlh_pfnmap_vma *v;
+
+	mutex_lock(&mlh_vmas_lock);
+	list_for_each_entry(v, &mlh_vmas, node) {
+		if (v->vma == vma) {
+			list_del(&v->node);
+			kfree(v);
+			break;
+		}
+	}
+	mutex_unlock(&mlh_vmas_lock);
+}
+
 static const struct vm_operations_struct mlh_pfnmap_vm_ops = {
+	.open = mlh_pfnmap_vma_open,
+	.close = mlh_pfnmap_vma_close,
 	.fault = mlh_pfnmap_fault,
 };
 
@@ -53,12 +131,23 @@ bool mlh_pfnmap_vma(const struct vm_area_struct *vma)
  */
 static int mlh_pfnmap_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	struct mlh_file *f = file->private_data;
+	int fail = xchg(&f->fail_mmap, 0);
+
+	if (fail)
+		return fail;
 	if (!(vma->vm_flags & VM_MAYSHARE) || (vma->vm_flags & VM_WRITE) ||
 	    vma->vm_pgoff)
 		return -EINVAL;
 	if (vma->vm_end - vma->vm_start > MLH_MAX_SIZE)
 		return -E2BIG;
-	/* 6.1: vm_flags is written directly (vm_flags_set() came in 6.3). */
+	if (mlh_pfnmap_track(vma))
+		return -ENOMEM;
+	/*
+	 * Nothing can fail after this: mmap_region() would free the VMA
+	 * without ->close.  6.1: vm_flags is written directly
+	 * (vm_flags_set() came in 6.3).
+	 */
 	vma->vm_flags &= ~VM_MAYWRITE;
 	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_ops = &mlh_pfnmap_vm_ops;
@@ -113,8 +202,74 @@ int mlh_pfnmap_populate(unsigned long addr, unsigned long size)
 	return 0;
 }
 
+/**
+ * mlh_pfnmap_zap() - Zap every mapping of the device in current's mm.
+ *
+ * What vfio_pci_zap_and_vma_lock() does on a device reset: with only
+ * mmap_read_lock held, walk the remembered VMAs and zap_vma_ptes() each.
+ * The VMAs stay listed (the next fault maps the backing page again).
+ * Return: the number of mappings zapped, or -EINTR.
+ */
+long mlh_pfnmap_zap(void)
+{
+	struct mm_struct *mm = current->mm;
+	struct mlh_pfnmap_vma *v;
+	long n = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	mutex_lock(&mlh_vmas_lock);
+	list_for_each_entry(v, &mlh_vmas, node) {
+		struct vm_area_struct *vma = v->vma;
+
+		if (vma->vm_mm != mm)
+			continue;
+		zap_vma_ptes(vma, vma->vm_start, vma->vm_end - vma->vm_start);
+		n++;
+	}
+	mutex_unlock(&mlh_vmas_lock);
+	mmap_read_unlock(mm);
+	return n;
+}
+
+/**
+ * mlh_pfnmap_fail_mmap() - Make the next ->mmap of @file fail.
+ * @file: An open file of the device
+ * @err: The errno to fail with, 1 to MAX_ERRNO; 0 cancels
+ *
+ * Return: 0, or -EINVAL for an @err out of range.
+ */
+long mlh_pfnmap_fail_mmap(struct file *file, unsigned long err)
+{
+	struct mlh_file *f = file->private_data;
+
+	if (err > MAX_ERRNO)
+		return -EINVAL;
+	WRITE_ONCE(f->fail_mmap, -(int)err);
+	return 0;
+}
+
+static int mlh_pfnmap_open(struct inode *inode, struct file *file)
+{
+	struct mlh_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return -ENOMEM;
+	file->private_data = f;
+	return 0;
+}
+
+/* Every mapping holds a reference on the file: none is left. */
+static int mlh_pfnmap_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
 static const struct file_operations mlh_pfnmap_fops = {
 	.owner = THIS_MODULE,
+	.open = mlh_pfnmap_open,
+	.release = mlh_pfnmap_release,
 	.mmap = mlh_pfnmap_mmap,
 	.unlocked_ioctl = mlh_drive_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
@@ -146,6 +301,8 @@ int mlh_pfnmap_init(void)
 void mlh_pfnmap_exit(void)
 {
 	misc_deregister(&mlh_miscdev);
+	/* Every mapping held a module reference: all were closed. */
+	WARN_ON(!list_empty(&mlh_vmas));
 	__free_page(mlh_backing);
 	mlh_backing = NULL;
 }
