@@ -27,6 +27,7 @@ help:
 	@echo 'make mutants     KUnit on deliberately broken kernels must fail'
 	@echo 'make vmtest      selftests in a QEMU guest of the patched kernel'
 	@echo 'make selftests   build the selftests for this machine'
+	@echo 'Results: build/results/<target>-<time>/, build/results/<target>-latest.'
 	@echo 'Set KERNEL_SRC=/path/to/linux (a 6.1.y git tree) to use your own base.'
 
 test:
@@ -37,7 +38,7 @@ test-debug:
 
 # The test kernel must exist ('make test' or 'make kernel' builds it).
 soak:
-	@VM_NAME=soak $(S)/stress.sh --duration $(DURATION)
+	@VM_NAME=soak $(S)/checks/stress.sh --duration $(DURATION)
 
 bench:
 	@$(S)/bench.sh
@@ -46,28 +47,29 @@ deps:
 	@$(S)/deps.sh
 
 prepare: deps
-	@$(S)/prepare-tree.sh
+	@$(S)/kernel/prepare-tree.sh
 
 export:
 	@$(S)/export-series.sh
 
 quilt: prepare
-	@$(S)/quilt-check.sh
+	@$(S)/checks/quilt.sh
 
 checkpatch: prepare
-	@$(S)/checkpatch.sh
+	@$(S)/checks/checkpatch.sh
 
 kernel: prepare
-	@$(S)/bisect-check.sh
+	@$(S)/checks/bisect.sh
 
 kunit: prepare
-	@$(S)/kunit.sh
+	@$(S)/checks/kunit.sh
 
 mutants: prepare
-	@$(S)/kunit-mutants.sh
+	@$(S)/checks/mutants.sh
 
 vmtest: kernel
-	@$(S)/vmtest.sh
+	@$(S)/checks/vmtest.sh
+
 
 selftests:
 	@$(MAKE) -C selftests

@@ -7,16 +7,16 @@
 # method and what to expect.
 #
 # Builds (or reuses: the builds are incremental) both kernels with the
-# non-debug scripts/kconfig/bench.config, in build/obj/bench-stock (from
-# the stock worktree build/stock, see prepare-stock.sh) and
-# build/obj/bench-patched (build/linux), and the module against each;
-# boots each in QEMU and runs selftests/munmap_bench there, which prints
-# one '# bench:' line per measurement (streamed here) and one TAP result
-# per scenario and size.  Then scripts/bench-report.py writes
-# build/results/bench.md (the table, stock and patched side by side) and
-# bench.json (every run, the medians, kernels, settings), and
-# scripts/bench-plot.gp build/results/bench.png (exclusive hold against
-# size per scenario, both kernels).
+# non-debug scripts/kernel/kconfig/bench.config, in build/obj/bench-stock
+# (from the stock worktree build/stock, see kernel/prepare-stock.sh) and
+# build/obj/bench-patched (build/linux); boots each with the module built
+# against it (scripts/vm/boot.sh) and runs selftests/munmap_bench there,
+# which prints one '# bench:' line per measurement (streamed here) and
+# one TAP result per scenario and size.  Then scripts/bench/report.py
+# writes, in this run's build/results/bench-<time>/ (bench-latest):
+# bench.md (the table, stock and patched side by side) and bench.json
+# (every run, the medians, kernels, settings), and scripts/bench/plot.gp
+# bench.png (exclusive hold against size per scenario, both kernels).
 #
 # Usage: scripts/bench.sh
 # Env:   BENCH_SIZES="256M 1G 4G"  sizes of the populated range; up to
@@ -78,46 +78,63 @@ load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 elapsed() { printf '%dm%02ds' $(((SECONDS - t0) / 60)) $(((SECONDS - t0) % 60)); }
 step() { log "bench [$(elapsed)]: $*"; }
 
+# What runs in the background: a kernel build, the guest's progress
+# stream.  Both are stopped on any exit.
+build_pid='' streamer=''
+# shellcheck disable=SC2317 # called from cleanup, the EXIT trap
+stop_streamer() {
+	[[ -n $streamer ]] || return 0
+	kill "$streamer" 2>/dev/null || true
+	wait "$streamer" 2>/dev/null || true
+	streamer=''
+}
+# shellcheck disable=SC2317 # the EXIT trap
+cleanup() {
+	[[ -z $build_pid ]] || kill "$build_pid" 2>/dev/null || true
+	stop_streamer
+}
+trap cleanup EXIT
+
 # with_progress WHAT OBJ CMD...: run CMD, a kernel build into OBJ, and
 # say every 30 s how far it got (object files so far).
 with_progress() {
-	local what=$1 obj=$2 pid rc=0 next
+	local what=$1 obj=$2 rc=0 next
 	shift 2
 	"$@" &
-	pid=$!
+	build_pid=$!
 	next=$((SECONDS + 30))
-	while kill -0 "$pid" 2>/dev/null; do
+	while kill -0 "$build_pid" 2>/dev/null; do
 		sleep 1
 		if ((SECONDS >= next)); then
 			step "$what: $(find "$obj" -name '*.o' 2>/dev/null | wc -l) objects so far"
 			next=$((SECONDS + 30))
 		fi
 	done
-	wait "$pid" || rc=$?
+	wait "$build_pid" || rc=$?
+	build_pid=''
 	return "$rc"
 }
 
-mkdir -p "$RESULTS"
-step "sizes '$BENCH_SIZES', scenarios '${BENCH_SCENARIOS:-all}', cap $BENCH_CAP, $RUNS runs, kernels '$BENCH_KERNELS'"
-"$ROOT/scripts/deps.sh" --bench
+results_begin bench
+step "sizes '$BENCH_SIZES', scenarios '${BENCH_SCENARIOS:-all}', cap $BENCH_CAP, $RUNS runs, kernels '$BENCH_KERNELS'; results in $RESULTS"
+"$S/deps.sh" --bench
 need gnuplot gnuplot-nox
-"$ROOT/scripts/prepare-tree.sh"
+"$S/kernel/prepare-tree.sh"
 
 declare -A SRC=([patched]=$LINUX [stock]=$BUILD/stock)
 if [[ " $BENCH_KERNELS " == *" stock "* ]]; then
 	# The stock worktree (and its modules_prepare'd test object tree,
 	# which 'make test' needs too); not the debug stock kernel.
 	step "stock worktree build/stock"
-	"$ROOT/scripts/prepare-stock.sh"
+	"$S/kernel/prepare-stock.sh"
 fi
 for k in $BENCH_KERNELS; do
 	obj=$BUILD/obj/bench-$k
-	step "building the $k kernel (build/obj/bench-$k, scripts/kconfig/bench.config; incremental)"
+	step "building the $k kernel (build/obj/bench-$k, scripts/kernel/kconfig/bench.config; incremental)"
 	with_progress "building bench-$k" "$obj" \
-		"$ROOT/scripts/build-kernel.sh" "${SRC[$k]}" "$obj" \
-		"$ROOT/scripts/kconfig/bench.config"
+		"$S/kernel/build-kernel.sh" "${SRC[$k]}" "$obj" \
+		"$S/kernel/kconfig/bench.config"
 	step "$k: $(cat "$obj/include/config/kernel.release")"
-	"$ROOT/scripts/build-module.sh" "$obj" "bench-$k"
 done
 
 step "building munmap_bench"
@@ -131,32 +148,16 @@ bench_lines() {
 	local line
 	while IFS= read -r line; do
 		[[ $line == *"# bench: "* ]] || continue
-		awk '{
-			for (i = 1; i <= NF; i++)
-				if (split($i, p, "=") == 2)
-					kv[p[1]] = p[2]
-			reader = "n/a"
-			if (kv["reader_progress"] >= 0)
-				reader = sprintf("%.0f%%", 100 * kv["reader_progress"])
-			size = kv["size"] / 1048576
-			size = size % 1024 ? size " MiB" : size / 1024 " GiB"
-			printf("    %-7s %-13s %8s run %s: call %9.2f ms, exclusive %9.2f ms (%s), reader %s\n",
-			       kv["kernel"], kv["scenario"], size, kv["run"],
-			       kv["call_ns"] / 1e6, kv["window_ns"] / 1e6,
-			       kv["lock"], reader)
-		}' <<<"$line" >&2
+		awk -f "$S/bench/progress.awk" <<<"$line" >&2
 	done
 }
 
-# run_kernel NAME: boot build/obj/bench-NAME with the module and the bench.
+# run_kernel NAME: boot build/obj/bench-NAME with the module and the
+# bench.
 run_kernel() {
-	local name=$1 obj=$BUILD/obj/bench-$1 stage=$BUILD/vm/bench-$1
-	local log=$RESULTS/bench-$1.console.log streamer rc=0
+	local name=$1 obj=$BUILD/obj/bench-$1 rc=0
+	local log=$RESULTS/bench-$1.console.log plan=$RESULTS/bench-$1.plan
 
-	rm -rf "$stage"
-	mkdir -p "$stage/bin" "$stage/modules"
-	cp "$BUILD/module/bench-$name/mmap_lock_hold.ko" "$stage/modules/"
-	cp "$BUILD/selftests/munmap_bench" "$stage/bin/"
 	{
 		echo "# Generated by scripts/bench.sh."
 		echo "run_test module_load insmod /opt/tests/modules/mmap_lock_hold.ko"
@@ -164,12 +165,10 @@ run_kernel() {
 			"BENCH_SIZES='$BENCH_SIZES' BENCH_SCENARIOS='$BENCH_SCENARIOS'" \
 			"BENCH_CAP='$BENCH_CAP' munmap_bench"
 		echo "run_test module_unload rmmod mmap_lock_hold"
-	} > "$stage/plan"
-	"$ROOT/scripts/mkinitramfs.sh" "$stage" "$BUILD/vm/bench-$name.cpio.gz"
+	} > "$plan"
 
 	step "booting $name (QEMU, $SMP vCPUs, $BENCH_MEM, timeout ${TIMEOUT}s)"
 	# The guest's lines as they come; run-vm.sh truncates the log first.
-	rm -f "$log"
 	tail -n +1 -s 0.5 -F "$log" > >(bench_lines || true) 2>/dev/null &
 	streamer=$!
 	# idle=poll: an idle vCPU spins instead of halting.  A halted vCPU
@@ -180,15 +179,14 @@ run_kernel() {
 	# and falls back to the HPET, whose every read (each clock_gettime())
 	# is an emulated MMIO access that serializes the vCPUs.  Both are
 	# explained in Documentation/bench.md.
-	"$ROOT/scripts/run-vm.sh" --kernel "$obj/arch/x86/boot/bzImage" \
-		--initrd "$BUILD/vm/bench-$name.cpio.gz" --name "bench-$name" \
+	"$S/vm/boot.sh" --name "bench-$name" --kernel "$obj/arch/x86/boot/bzImage" \
+		--module "$obj" --plan "$plan" --file "$BUILD/selftests/munmap_bench" \
 		--smp "$SMP" --mem "$BENCH_MEM" --timeout "$((TIMEOUT + 120))" \
 		--append "idle=poll clocksource=tsc tsc=reliable" \
 		>/dev/null || rc=$?
 	# Let tail drain, then stop it; bench_lines ends with its input.
 	sleep 1
-	kill "$streamer" 2>/dev/null || true
-	wait "$streamer" 2>/dev/null || true
+	stop_streamer
 	((rc == 0)) || warn "bench-$name: the guest reported failures (see $log)"
 	step "$name done"
 }
@@ -198,7 +196,7 @@ for k in $BENCH_KERNELS; do
 done
 
 step "report"
-report_args=(--results "$RESULTS" --config "$ROOT/scripts/kconfig/bench.config"
+report_args=(--results "$RESULTS" --config "$S/kernel/kconfig/bench.config"
 	--setting "runs=$RUNS" --setting "sizes=$BENCH_SIZES"
 	--setting "scenarios=${BENCH_SCENARIOS:-all}" --setting "cap=$BENCH_CAP"
 	--setting "smp=$SMP" --setting "mem=$BENCH_MEM"
@@ -207,10 +205,10 @@ report_args=(--results "$RESULTS" --config "$ROOT/scripts/kconfig/bench.config"
 for k in $BENCH_KERNELS; do
 	report_args+=(--kernel "$k=${SRC[$k]}")
 done
-python3 "$ROOT/scripts/bench-report.py" "${report_args[@]}"
+python3 "$S/bench/report.py" "${report_args[@]}"
 gnuplot -e "datafile='$RESULTS/bench-plot.dat'" \
 	-e "outfile='$RESULTS/bench.png'" \
 	-e "names='$(cat "$RESULTS/bench-plot.names")'" \
-	"$ROOT/scripts/bench-plot.gp"
+	"$S/bench/plot.gp"
 cat "$RESULTS/bench.md"
 step "table in $RESULTS/bench.md, raw figures in $RESULTS/bench.json, plot in $RESULTS/bench.png"

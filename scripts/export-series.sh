@@ -29,29 +29,21 @@ git -C "$SRC" format-patch -q --zero-commit --no-signature --cover-letter \
 	--subject-prefix="$PREFIX" -o "$tmp" base..HEAD
 
 # Fill in the cover letter's subject, blurb and date.
-last=$(ls "$tmp"/*.patch | tail -n 1)
-python3 - "$tmp/0000-cover-letter.patch" "$COVER" "$last" <<'PY'
-import re, sys
-path, cover, last = sys.argv[1:]
-text = open(path).read()
-lines = open(cover).read().rstrip('\n').split('\n')
-subject, body = lines[0].strip(), '\n'.join(lines[1:]).strip('\n')
-date = re.search(r'^Date: .*$', open(last).read(), re.M).group(0)
-text = text.replace('*** SUBJECT HERE ***', subject, 1)
-text = text.replace('*** BLURB HERE ***', body, 1)
-text = re.sub(r'^Date: .*$', date, text, count=1, flags=re.M)
-open(path, 'w').write(text)
-PY
+patches=("$tmp"/[0-9][0-9][0-9][0-9]-*.patch)
+last=${patches[-1]}
+python3 "$S/kernel/cover-letter.py" "$tmp/0000-cover-letter.patch" "$COVER" "$last"
 
 rm -f "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch
 cp "$tmp"/*.patch "$PATCHES"/
 {
 	echo "# Apply in this order (quilt push -a, or git am with these files)."
-	(cd "$tmp" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-cover-letter')
+	for p in "${patches[@]}"; do
+		[[ $p == */0000-cover-letter.patch ]] || echo "${p##*/}"
+	done
 } > "$PATCHES/series"
 
 # build/linux now matches patches/: let prepare-tree.sh keep it.
 if [ "$SRC" = "$LINUX" ] && [ -f "$LINUX/.git/munmap-split.base" ]; then
-	"$ROOT/scripts/prepare-tree.sh" --stamp-only
+	"$S/kernel/prepare-tree.sh" --stamp-only
 fi
 log "exported $n patches to patches/"

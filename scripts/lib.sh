@@ -1,11 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0
-# Common helpers for the munmap-split scripts. Source it, do not run it.
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables are for the scripts that source it
+# Common helpers for the munmap-split scripts. Source it, do not run it:
+#   source "$(dirname "$0")/lib.sh"       (an entry point in scripts/)
+#   source "$(dirname "$0")/../lib.sh"    (scripts/checks, kernel, vm, ...)
 
 # Project root, whatever the caller's working directory.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+S=$ROOT/scripts
 BUILD=${BUILD:-$ROOT/build}
-RESULTS=${RESULTS:-$BUILD/results}
 LINUX=${LINUX:-$BUILD/linux}
+# The results directory of this run: set by results_begin, inherited by
+# every script the run starts.
+RESULTS=${RESULTS:-}
 
 # The base the series targets: Debian's linux-source-6.1, this exact upload.
 BASE_PKG=linux-source-6.1
@@ -24,6 +31,32 @@ need() {
 		die "'$1' not found: install Debian package '$2' (or run 'make deps')"
 }
 
+jobs_count() { nproc 2>/dev/null || echo 2; }
+
+# results_begin TARGET: make $RESULTS this run's own directory,
+# build/results/TARGET-YYYYmmdd-HHMMSS, with build/results/TARGET-latest
+# pointing at it, unless a run that started this script set it already
+# (make test's stages all write into make test's directory).  Earlier
+# runs are left alone: 'make test' keeps the last 'make bench' results.
+results_begin() {
+	if [[ -n $RESULTS ]]; then
+		mkdir -p "$RESULTS"
+		export RESULTS
+		return 0
+	fi
+	local top=$BUILD/results stamp dir n=1
+	stamp=$(date +%Y%m%d-%H%M%S)
+	mkdir -p "$top"
+	dir=$top/$1-$stamp
+	while ! mkdir "$dir" 2>/dev/null; do
+		n=$((n + 1))
+		dir=$top/$1-$stamp.$n
+	done
+	ln -sfn "${dir##*/}" "$top/$1-latest"
+	RESULTS=$dir
+	export RESULTS
+}
+
 # Record one suite's result for the final summary line.
 # record_counts SUITE PASSED FAILED SKIPPED
 record_counts() {
@@ -31,7 +64,61 @@ record_counts() {
 	printf '%s %s %s\n' "$2" "$3" "$4" > "$RESULTS/$1.counts"
 }
 
-jobs_count() { nproc 2>/dev/null || echo 2; }
+# The TAP counter every check shares: one test point per call, numbered
+# from 1, then tap_done records the suite's counts.
+#   tap_ok DESCRIPTION                 "ok N DESCRIPTION"
+#   tap_fail DESCRIPTION [DIAGNOSTIC]  "not ok N DESCRIPTION", then the
+#                                      diagnostic, each line as "# ..."
+#   tap_skip DESCRIPTION REASON        "ok N DESCRIPTION # SKIP REASON"
+#   tap_check OK DESCRIPTION [DIAG]    tap_ok if OK is 0 (an exit status),
+#                                      else tap_fail
+#   tap_add PASSED FAILED SKIPPED      counts of a sub-suite that printed
+#                                      its own test points
+#   tap_done SUITE                     record_counts SUITE; false if any
+#                                      test point failed
+#   tap_summary                        "N passed, N failed" (the closing
+#                                      line of the scripts/tests checks),
+#                                      false if any failed
+tap_n=0 tap_passed=0 tap_failed=0 tap_skipped=0
+
+tap_ok() {
+	tap_n=$((tap_n + 1)) tap_passed=$((tap_passed + 1))
+	printf 'ok %d %s\n' "$tap_n" "$1"
+}
+
+tap_fail() {
+	tap_n=$((tap_n + 1)) tap_failed=$((tap_failed + 1))
+	printf 'not ok %d %s\n' "$tap_n" "$1"
+	[[ -z ${2:-} ]] || printf '%s\n' "$2" | sed 's/^/# /'
+}
+
+tap_skip() {
+	tap_n=$((tap_n + 1)) tap_skipped=$((tap_skipped + 1))
+	printf 'ok %d %s # SKIP %s\n' "$tap_n" "$1" "$2"
+}
+
+tap_check() {
+	if [[ $1 == 0 ]]; then
+		tap_ok "$2"
+	else
+		tap_fail "$2" "${3:-}"
+	fi
+}
+
+tap_add() {
+	tap_passed=$((tap_passed + $1)) tap_failed=$((tap_failed + $2))
+	tap_skipped=$((tap_skipped + $3))
+}
+
+tap_done() {
+	record_counts "$1" "$tap_passed" "$tap_failed" "$tap_skipped"
+	((tap_failed == 0))
+}
+
+tap_summary() {
+	echo "$((tap_passed + tap_skipped)) passed, $tap_failed failed"
+	((tap_failed == 0))
+}
 
 # deadline_wait PID SECONDS: wait at most SECONDS for PID, a command
 # started in the background in its own session (setsid CMD... & pid=$!),
@@ -73,3 +160,52 @@ kernel_cc() {
 # Paths under the project are hashed relative to it, so another clone of
 # the project (CI's) reuses the objects this one compiled.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT}
+
+# The stage runner of 'make test' and 'make test-debug'.
+# stage SUITE CMD...: run CMD, make sure SUITE has counts afterwards (a
+# stage that stops without recording anything counts as one failure),
+# and note its duration in $RESULTS/stages.tsv:
+#   SUITE PASSED FAILED SKIPPED SECONDS
+# Returns CMD's exit status.
+stage() {
+	local suite=$1 t0=$SECONDS rc=0 secs
+	shift
+	log "[$suite] ${*#"$ROOT/"}"
+	"$@" || rc=$?
+	[ -f "$RESULTS/$suite.counts" ] || record_counts "$suite" 0 1 0
+	secs=$((SECONDS - t0))
+	printf '%s %s %s\n' "$suite" "$(cat "$RESULTS/$suite.counts")" "$secs" |
+		tr ' ' '\t' >> "$RESULTS/stages.tsv"
+	log "[$suite] done in $secs s (rc=$rc)"
+	return $rc
+}
+
+# summary: the counts of every suite of this run, in the order they ran
+# (stages.tsv; suites recorded outside a stage come after, by name), then
+# the closing line 'N passed, N failed, N skipped'.  Also written to
+# $RESULTS/summary.txt.  False if anything failed or nothing recorded.
+summary() {
+	local pass=0 fail=0 skip=0 suites=0 f name p x s
+	local -a names=()
+	[ ! -f "$RESULTS/stages.tsv" ] || mapfile -t names < <(cut -f1 "$RESULTS/stages.tsv")
+	for f in "$RESULTS"/*.counts; do
+		[ -e "$f" ] || continue
+		name=$(basename "$f" .counts)
+		[[ " ${names[*]} " == *" $name "* ]] || names+=("$name")
+	done
+	exec 3> "$RESULTS/summary.txt"
+	printf '%-14s %7s %7s %7s\n' suite passed failed skipped | tee /dev/fd/3
+	for name in "${names[@]}"; do
+		read -r p x s < "$RESULTS/$name.counts"
+		printf '%-14s %7d %7d %7d\n' "$name" "$p" "$x" "$s" | tee /dev/fd/3
+		pass=$((pass + p)) fail=$((fail + x)) skip=$((skip + s))
+		suites=$((suites + 1))
+	done
+	if [ $suites -eq 0 ]; then
+		echo "no suite recorded results in $RESULTS" | tee /dev/fd/3
+		fail=1
+	fi
+	echo "$pass passed, $fail failed, $skip skipped" | tee /dev/fd/3
+	exec 3>&-
+	[ $fail -eq 0 ]
+}

@@ -7,48 +7,33 @@
 #   -> KUnit in QEMU -> KUnit on broken kernels -> the module against
 #   the patched and stock trees -> in-VM tests (module loaded)
 #   -> stress-ng in the VM (module recording) -> 'N passed, N failed, N skipped'
-# Every stage records its counts in build/results/<suite>.counts; a stage
-# that stops without recording anything counts as one failure.
+# Results: build/results/test-<time>/ (build/results/test-latest), one
+# <suite>.counts per stage (stage and summary: scripts/lib.sh), the logs,
+# stages.tsv (counts and seconds per stage) and summary.txt.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
-rm -rf "$RESULTS"
-mkdir -p "$RESULTS"
-start=$(date +%s)
-
-# stage SUITE CMD...: run CMD, make sure SUITE has counts afterwards.
-stage() {
-	local suite=$1 t0 rc
-	shift
-	t0=$(date +%s)
-	log "[$suite] $*"
-	"$@"
-	rc=$?
-	[ -f "$RESULTS/$suite.counts" ] || record_counts "$suite" 0 1 0
-	printf '%s %s\n' "$suite" "$(( $(date +%s) - t0 ))" >> "$RESULTS/times"
-	log "[$suite] done in $(( $(date +%s) - t0 )) s (rc=$rc)"
-	return $rc
-}
+results_begin test
+start=$SECONDS
 
 prepare() {
-	"$ROOT/scripts/deps.sh" && "$ROOT/scripts/prepare-tree.sh" &&
-		record_counts prepare 1 0 0
+	"$S/deps.sh" && "$S/kernel/prepare-tree.sh" && record_counts prepare 1 0 0
 }
 
-stage tooling "$ROOT/scripts/tooling-tests.sh"
+stage tooling "$S/checks/tooling.sh"
 if stage prepare prepare; then
-	stage quilt "$ROOT/scripts/quilt-check.sh"
-	stage checkpatch "$ROOT/scripts/checkpatch.sh"
-	if stage bisect "$ROOT/scripts/bisect-check.sh"; then
-		stage kunit "$ROOT/scripts/kunit.sh" &&
-			stage mutants "$ROOT/scripts/kunit-mutants.sh"
-		stage module-build "$ROOT/scripts/module-check.sh"
-		stage vmtest "$ROOT/scripts/vmtest.sh"
-		stage stress "$ROOT/scripts/stress.sh"
+	stage quilt "$S/checks/quilt.sh"
+	stage checkpatch "$S/checks/checkpatch.sh"
+	if stage bisect "$S/checks/bisect.sh"; then
+		stage kunit "$S/checks/kunit.sh" &&
+			stage mutants "$S/checks/mutants.sh"
+		stage module-build "$S/checks/module-build.sh"
+		stage vmtest "$S/checks/vmtest.sh"
+		stage stress "$S/checks/stress.sh"
 	else
 		log "the series does not build: KUnit and in-VM tests not run"
 	fi
 fi
 
-log "make test took $(( $(date +%s) - start )) s"
-"$ROOT/scripts/summary.sh"
+log "make test took $((SECONDS - start)) s (results: $RESULTS)"
+summary

@@ -1,30 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Self-check of kunit-json.py, which turns kunit.py's JSON report into the
-# counts of 'make kunit' and the failed cases 'make mutants' looks for.
-# Prints TAP and a final "N passed, N failed" line.
+# Self-check of checks/kunit-json.py, which turns kunit.py's JSON report
+# into the counts of 'make kunit' and the failed cases 'make mutants'
+# looks for.  Prints TAP and a final "N passed, N failed" line.
 set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
 
-tool=$(cd "$(dirname "$0")/.." && pwd)/kunit-json.py
+tool=$S/checks/kunit-json.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-n=0 passed=0 failed=0
-
 # check DESCRIPTION COMMAND WANT < JSON: the tool's output must be WANT.
 check() {
-	local desc=$1 cmd=$2 want=$3 got
-	n=$((n + 1))
+	local desc=$1 cmd=$2 want=$3 got rc=0
 	cat >"$tmp/report.json"
 	got=$(python3 "$tool" "$cmd" "$tmp/report.json" 2>&1 | tr '\n' ' ')
-	if [[ ${got% } == "$want" ]]; then
-		echo "ok $n $desc"
-		passed=$((passed + 1))
-	else
-		echo "not ok $n $desc"
-		echo "# want '$want', got '${got% }'"
-		failed=$((failed + 1))
-	fi
+	[[ ${got% } == "$want" ]] || rc=1
+	tap_check $rc "$desc" "want '$want', got '${got% }'"
 }
 
 nested='{"name": "main", "test_cases": [], "sub_groups": [
@@ -42,5 +34,4 @@ check "a truncated report names no case" failed "" <<<'{"name": "ma'
 check "a case without a status fails" counts "0 1 0" \
 	<<<'{"test_cases": [{"name": "x"}]}'
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_summary

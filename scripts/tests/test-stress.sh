@@ -1,37 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Self-check of the stress stage's host side: mkinitramfs.sh --host-bin
-# (a dynamic program with its libraries and loader, checked in the
-# archive and, as root, run in a chroot of it) and stress.sh's guest
-# scripts (run with busybox against a fake stress-ng and a fake module
-# debugfs; their TAP judged by parse-vm-log.sh). Prints TAP and a final
-# "N passed, N failed" line.
+# Self-check of the stress stage's host side: vm/mkinitramfs.sh
+# --host-bin (a dynamic program with its libraries and loader, checked in
+# the archive and, as root, run in a chroot of it) and the guest scripts
+# of checks/stress.sh (vm/guest/: run with busybox against a fake
+# stress-ng and a fake module debugfs; their TAP judged by
+# vm/parse-log.sh). Prints TAP and a final "N passed, N failed" line.
 set -euo pipefail
-
-scripts=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export RESULTS=$tmp/results
+RESULTS=$tmp/results
+export RESULTS
+source "$(dirname "$0")/../lib.sh"
 
-n=0 passed=0 failed=0
-
-# result DESCRIPTION OK [DIAGNOSTIC]: one TAP line.
+# result DESCRIPTION OK [DIAGNOSTIC]: one TAP line; OK is 1 for a pass.
 result() {
-	n=$((n + 1))
-	if [[ $2 == 1 ]]; then
-		echo "ok $n $1"
-		passed=$((passed + 1))
-	else
-		echo "not ok $n $1"
-		[[ -z ${3:-} ]] || printf '%s\n' "$3" | sed 's/^/#   /'
-		failed=$((failed + 1))
-	fi
-}
-
-skip() {
-	n=$((n + 1))
-	echo "ok $n $1 # SKIP $2"
-	passed=$((passed + 1))
+	tap_check $(($2 != 1)) "$1" "${3:-}"
 }
 
 # unpack CPIO.GZ DIR (an empty DIR if there is no archive)
@@ -62,11 +46,11 @@ if [[ ! -x $busybox ]] || ! command -v cpio >/dev/null; then
 		"--host-bin: runs in a chroot of the archive" \
 		"--host-bin: a static program brings nothing else" \
 		"--host-bin: a relative path is refused"; do
-		skip "mkinitramfs $d" "no $busybox or cpio"
+		tap_skip "mkinitramfs $d" "no $busybox or cpio"
 	done
 else
 	rc=0
-	"$scripts/mkinitramfs.sh" "$tmp/staging" "$tmp/plain.cpio.gz" \
+	"$S/vm/mkinitramfs.sh" "$tmp/staging" "$tmp/plain.cpio.gz" \
 		>"$tmp/out" 2>&1 || rc=$?
 	unpack "$tmp/plain.cpio.gz" "$tmp/plain"
 	ok=0
@@ -74,15 +58,15 @@ else
 	result "mkinitramfs old usage still works" $ok "$(cat "$tmp/out")"
 
 	if [[ -z $dyn ]]; then
-		skip "mkinitramfs --host-bin: program, libraries, loader" "no dynamic env(1)"
-		skip "mkinitramfs --host-bin: replaces a busybox applet, not busybox" "no dynamic env(1)"
-		skip "mkinitramfs --host-bin: runs in a chroot of the archive" "no dynamic env(1)"
+		tap_skip "mkinitramfs --host-bin: program, libraries, loader" "no dynamic env(1)"
+		tap_skip "mkinitramfs --host-bin: replaces a busybox applet, not busybox" "no dynamic env(1)"
+		tap_skip "mkinitramfs --host-bin: runs in a chroot of the archive" "no dynamic env(1)"
 	else
 		# A regression here writes through the applet symlink to this
 		# machine's busybox: keep a copy to put back.
 		cp -p "$busybox" "$tmp/busybox.orig"
 		rc=0
-		"$scripts/mkinitramfs.sh" --host-bin "$dyn" "$tmp/staging" \
+		"$S/vm/mkinitramfs.sh" --host-bin "$dyn" "$tmp/staging" \
 			"$tmp/dyn.cpio.gz" >"$tmp/out" 2>&1 || rc=$?
 		if ! cmp -s "$busybox" "$tmp/busybox.orig"; then
 			cp -p "$tmp/busybox.orig" "$busybox"
@@ -111,12 +95,12 @@ else
 			[[ $got == MARK=works ]] && ok=1
 			result "mkinitramfs --host-bin: runs in a chroot of the archive" $ok "got '$got'"
 		else
-			skip "mkinitramfs --host-bin: runs in a chroot of the archive" "not root"
+			tap_skip "mkinitramfs --host-bin: runs in a chroot of the archive" "not root"
 		fi
 	fi
 
 	rc=0
-	"$scripts/mkinitramfs.sh" --host-bin "$busybox" "$tmp/staging" \
+	"$S/vm/mkinitramfs.sh" --host-bin "$busybox" "$tmp/staging" \
 		"$tmp/static.cpio.gz" >"$tmp/out" 2>&1 || rc=$?
 	unpack "$tmp/static.cpio.gz" "$tmp/static"
 	ok=0
@@ -125,16 +109,16 @@ else
 	result "mkinitramfs --host-bin: a static program brings nothing else" $ok "$(cat "$tmp/out")"
 
 	rc=0
-	"$scripts/mkinitramfs.sh" --host-bin env "$tmp/staging" \
+	"$S/vm/mkinitramfs.sh" --host-bin env "$tmp/staging" \
 		"$tmp/rel.cpio.gz" >"$tmp/out" 2>&1 || rc=$?
 	ok=0
 	[[ $rc != 0 && ! -e $tmp/rel.cpio.gz ]] && ok=1
 	result "mkinitramfs --host-bin: a relative path is refused" $ok "exit $rc; $(cat "$tmp/out")"
 fi
 
-# stress.sh --write-guest: the plan without any kernel.
+# checks/stress.sh --write-guest: the plan without any kernel.
 rc=0
-"$scripts/stress.sh" --write-guest "$tmp/guest" --duration 50 \
+"$S/checks/stress.sh" --write-guest "$tmp/guest" --duration 50 \
 	--munmap-max-ms 7 >"$tmp/out" 2>&1 || rc=$?
 ok=0
 if [[ $rc == 0 && -x $tmp/guest/bin/mlh-stress && -x $tmp/guest/bin/mlh-no-special ]]; then
@@ -148,9 +132,9 @@ result "stress.sh --write-guest: 10 stressors, 5 s each, bound in ns" $ok \
 	"exit $rc; $(cat "$tmp/out" "$tmp/guest/plan" 2>/dev/null)"
 
 rc=0
-"$scripts/stress.sh" --write-guest "$tmp/g2" --duration 9 >"$tmp/out" 2>&1 || rc=$?
+"$S/checks/stress.sh" --write-guest "$tmp/g2" --duration 9 >"$tmp/out" 2>&1 || rc=$?
 rc2=0
-STRESS_MUNMAP_MAX_MS=0 "$scripts/stress.sh" --write-guest "$tmp/g3" \
+STRESS_MUNMAP_MAX_MS=0 "$S/checks/stress.sh" --write-guest "$tmp/g3" \
 	>>"$tmp/out" 2>&1 || rc2=$?
 ok=0
 [[ $rc != 0 && $rc2 != 0 && ! -e $tmp/g2 && ! -e $tmp/g3 ]] && ok=1
@@ -161,7 +145,7 @@ result "stress.sh refuses < 1 s per stressor and a zero bound" $ok "$(cat "$tmp/
 # FAKE_MUNMAP=0: no munmap line), judged by parse-vm-log.sh.
 if [[ ! -x $busybox || ! -x $tmp/guest/bin/mlh-stress ]]; then
 	for i in 1 2 3 4 5 6 7 8 9; do
-		skip "mlh-stress case $i" "no $busybox or no guest script"
+		tap_skip "mlh-stress case $i" "no $busybox or no guest script"
 	done
 else
 	mkdir -p "$tmp/bb"
@@ -180,7 +164,7 @@ EOF
 
 	# guest_case DESCRIPTION "P F S" [ENV=VALUE...]
 	guest_case() {
-		local desc=$1 want=$2 got dbg=$tmp/dbg$n rc=0
+		local desc=$1 want=$2 got dbg=$tmp/dbg$tap_n rc=0
 		shift 2
 		mkdir -p "$dbg"
 		# shellcheck disable=SC2016 # expanded by the inner sh
@@ -213,25 +197,25 @@ EOS
 				--vm-bytes 8M) || rc=$?
 			echo "@@TEST-END stress_vm rc=$rc@@"
 			echo '@@PLAN-EXIT rc=0@@'
-		} >"$tmp/log$n" 2>&1
-		"$scripts/parse-vm-log.sh" "$tmp/log$n" "g$n" >"$tmp/out" 2>&1 || true
-		got=$(cat "$RESULTS/g$n.counts" 2>/dev/null || echo none)
+		} >"$tmp/log$tap_n" 2>&1
+		"$S/vm/parse-log.sh" "$tmp/log$tap_n" "g$tap_n" >"$tmp/out" 2>&1 || true
+		got=$(cat "$RESULTS/g$tap_n.counts" 2>/dev/null || echo none)
 		ok=0
 		[[ $got == "$want" ]] && ok=1
 		result "mlh-stress: $desc" $ok "want '$want', got '$got'; log:
-$(cat "$tmp/log$n")"
+$(cat "$tmp/log$tap_n")"
 	}
 
 	guest_case "passed, windows within the bound" "2 0 0" FAKE_MAX=1500000
 	# The figures line the host reads, from that run.
 	ok=0
 	grep -q '^# stress: stressor=vm rc=0 bogo_ops=4321 windows=300 dropped=0 replaced=0 munmap_count=150 munmap_p50_ns=30000 munmap_p99_ns=200000 munmap_max_ns=1500000 bound_ns=7000000 munmap_hist=10:1 other_max_ns=400000 other_max_op=mmap$' \
-		"$tmp/log$((n - 1))" && ok=1
-	result "mlh-stress: the '# stress:' figures line" $ok "$(grep '^# stress:' "$tmp/log$((n - 1))")"
+		"$tmp/log$((tap_n - 1))" && ok=1
+	result "mlh-stress: the '# stress:' figures line" $ok "$(grep '^# stress:' "$tmp/log$((tap_n - 1))")"
 	ok=0
-	grep -q '^stress-ng: info:  \[99\] args: --vm 2 --timeout 5s .* --vm-bytes 8M$' "$tmp/log$((n - 2))" &&
-		grep -q '^ok 1 vm: .* --vm-bytes 8M: 4321 bogo ops$' "$tmp/log$((n - 2))" && ok=1
-	result "mlh-stress: extra stress-ng options are passed on" $ok "$(cat "$tmp/log$((n - 2))")"
+	grep -q '^stress-ng: info:  \[99\] args: --vm 2 --timeout 5s .* --vm-bytes 8M$' "$tmp/log$((tap_n - 2))" &&
+		grep -q '^ok 1 vm: .* --vm-bytes 8M: 4321 bogo ops$' "$tmp/log$((tap_n - 2))" && ok=1
+	result "mlh-stress: extra stress-ng options are passed on" $ok "$(cat "$tmp/log$((tap_n - 2))")"
 	guest_case "a munmap window over the bound fails" "1 1 0" FAKE_MAX=7000001
 	guest_case "stress-ng failing fails" "1 1 0" FAKE_RC=2
 	guest_case "stress-ng not implemented is a skip" "1 0 1" FAKE_RC=4
@@ -240,5 +224,4 @@ $(cat "$tmp/log$n")"
 	guest_case "no module debugfs: both fail" "0 2 0" NODEBUGFS=1
 fi
 
-echo "$passed passed, $failed failed"
-[[ $failed == 0 ]]
+tap_summary
