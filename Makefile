@@ -7,7 +7,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: help test test-debug soak bench deps prepare export quilt checkpatch \
-	kernel kunit mutants vmtest selftests clean distclean
+	kernel kunit mutants vmtest stock selftests clean distclean
 
 # make soak: seconds of stress-ng in the guest.
 DURATION ?= 600
@@ -26,6 +26,7 @@ help:
 	@echo 'make kunit       kunit.py run --arch=x86_64 in QEMU'
 	@echo 'make mutants     KUnit on deliberately broken kernels must fail'
 	@echo 'make vmtest      selftests in a QEMU guest of the patched kernel'
+	@echo 'make stock       stock 6.1.192 in QEMU: munmap_hold must tell it apart'
 	@echo 'make selftests   build the selftests for this machine'
 	@echo 'Results: build/results/<target>-<time>/, build/results/<target>-latest.'
 	@echo 'Set KERNEL_SRC=/path/to/linux (a 6.1.y git tree) to use your own base.'
@@ -70,6 +71,8 @@ mutants: prepare
 vmtest: kernel
 	@$(S)/checks/vmtest.sh
 
+stock: prepare
+	@$(S)/checks/stock.sh
 
 selftests:
 	@$(MAKE) -C selftests

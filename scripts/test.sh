@@ -6,7 +6,9 @@
 #   -> checkpatch -> bisect builds
 #   -> KUnit in QEMU -> KUnit on broken kernels -> the module against
 #   the patched and stock trees -> in-VM tests (module loaded)
-#   -> stress-ng in the VM (module recording) -> 'N passed, N failed, N skipped'
+#   -> stress-ng in the VM (module recording) -> the stock kernel, where
+#   munmap_hold must tell the two rule sets apart
+#   -> 'N passed, N failed, N skipped'
 # Results: build/results/test-<time>/ (build/results/test-latest), one
 # <suite>.counts per stage (stage and summary: scripts/lib.sh), the logs,
 # stages.tsv (counts and seconds per stage) and summary.txt.
@@ -30,6 +32,7 @@ if stage prepare prepare; then
 		stage module-build "$S/checks/module-build.sh"
 		stage vmtest "$S/checks/vmtest.sh"
 		stage stress "$S/checks/stress.sh"
+		stage stock "$S/checks/stock.sh"
 	else
 		log "the series does not build: KUnit and in-VM tests not run"
 	fi

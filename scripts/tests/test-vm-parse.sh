@@ -15,11 +15,16 @@ scanner=$S/vm/scan-splats.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp" "$RESULTS"' EXIT
 
-# check DESCRIPTION "P F S" EXIT_STATUS < LOG
+# check [--expect FILE] DESCRIPTION "P F S" EXIT_STATUS < LOG
 check() {
+	local expect=()
+	if [[ $1 == --expect ]]; then
+		expect=(--expect "$2")
+		shift 2
+	fi
 	local desc=$1 want=$2 want_rc=$3 rc=0 got ok=0 name=case$((tap_n + 1))
 	cat >"$tmp/log"
-	"$parser" "$tmp/log" "$name" >"$tmp/out" 2>&1 || rc=$?
+	"$parser" ${expect[@]+"${expect[@]}"} "$tmp/log" "$name" >"$tmp/out" 2>&1 || rc=$?
 	got=$(cat "$RESULTS/$name.counts" 2>/dev/null || echo none)
 	[[ $got == "$want" && $rc == "$want_rc" ]] || ok=1
 	tap_check $ok "$desc" "want counts '$want' exit $want_rc, got '$got' exit $rc; parser said:
@@ -47,7 +52,7 @@ end='@@DMESG-BEGIN@@
 @@DMESG-END@@
 @@PLAN-EXIT rc=0@@'
 
-echo "1..30"
+echo "1..35"
 
 check "passing log" "2 0 0" 0 <<EOF
 $boot
@@ -336,6 +341,67 @@ ok 1 a
 @@KMEMLEAK-BEGIN@@
 $leak2
 @@KMEMLEAK-END scan=ok@@
+$end
+EOF
+
+# Expectations: cases that must fail on the kernel under test (the stock
+# stage, checks/stock.expect).
+cat >"$tmp/expect" <<'EOF2'
+# NAME  PROGRAM  ENVIRONMENT  CASE...
+hold-patched  munmap_hold  MUNMAP_SPLIT_EXPECT=patched  hold.growsdown.munmap hold.pfnmap.munmap
+hold-stock    munmap_hold  MUNMAP_SPLIT_EXPECT=stock    -
+EOF2
+hold() { # hold NAME RC RESULT...: one munmap_hold run, kselftest style
+	local name=$1 rc=$2 r i=0
+	shift 2
+	echo "@@TEST-BEGIN $name@@"
+	echo "TAP version 13"
+	echo "1..$#"
+	for r in "$@"; do
+		i=$((i + 1))
+		case $r in
+		skip) echo "ok $i # SKIP no huge pages" ;;
+		not:*) echo "not ok $i hold.${r#not:}.munmap" ;;
+		*) echo "ok $i hold.$r.munmap" ;;
+		esac
+	done
+	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:0 error:0"
+	echo "@@TEST-END $name rc=$rc@@"
+}
+
+check --expect "$tmp/expect" "expect: must-fail cases that fail pass, their exit status too" "6 0 0" 0 <<EOF
+$boot
+$(hold hold-patched 1 anon not:growsdown not:pfnmap)
+$(hold hold-stock 0 anon growsdown pfnmap)
+$end
+EOF
+
+check --expect "$tmp/expect" "expect: a must-fail case that passes fails" "2 1 0" 1 <<EOF
+$boot
+$(hold hold-patched 1 anon growsdown not:pfnmap)
+$end
+EOF
+
+check --expect "$tmp/expect" "expect: a must-fail case never reported (a 6.1 SKIP) fails" "2 1 1" 1 <<EOF
+$boot
+$(hold hold-patched 1 anon skip not:pfnmap)
+$end
+EOF
+
+check --expect "$tmp/expect" "expect: other cases and programs are judged as ever" "2 2 0" 1 <<EOF
+$boot
+$(hold hold-patched 1 not:anon not:growsdown not:pfnmap)
+@@TEST-BEGIN other@@
+1..1
+not ok 1 hold.growsdown.munmap
+@@TEST-END other rc=1@@
+$end
+EOF
+
+printf 'hold-patched munmap_hold\n' >"$tmp/bad-expect"
+check --expect "$tmp/bad-expect" "expect: a line without its fields is a failure" "1 1 0" 1 <<EOF
+$boot
+$(hold hold-patched 0 anon)
 $end
 EOF
 

@@ -6,7 +6,7 @@
 #
 # Usage: boot.sh --name NAME --kernel BZIMAGE --plan FILE
 #                [--module KDIR] [--file PATH]... [--host-bin PATH]...
-#                [--append ARGS] [--timeout SECONDS]
+#                [--expect FILE] [--append ARGS] [--timeout SECONDS]
 #                [--smp N] [--mem SIZE]
 #   --name      the suite: staged in build/vm/NAME, packed into
 #               build/vm/NAME.cpio.gz, results $RESULTS/NAME.*
@@ -21,6 +21,7 @@
 #               test program, a guest script
 #   --host-bin  a program of this machine with its libraries, at its own
 #               path (mkinitramfs.sh --host-bin)
+#   --expect    the cases that must fail on this kernel (parse-log.awk)
 #   --append, --timeout, --smp, --mem: as run-vm.sh's (timeout 900 s)
 # Results: $RESULTS/NAME.console.log (the guest's console),
 # NAME.qemu.log, NAME.results.txt (the per-program table), NAME.counts.
@@ -29,10 +30,10 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
 usage() {
-	die "usage: $0 --name NAME --kernel BZIMAGE --plan FILE [--module KDIR] [--file PATH]... [--host-bin PATH]... [--append ARGS] [--timeout SECONDS] [--smp N] [--mem SIZE]"
+	die "usage: $0 --name NAME --kernel BZIMAGE --plan FILE [--module KDIR] [--file PATH]... [--host-bin PATH]... [--expect FILE] [--append ARGS] [--timeout SECONDS] [--smp N] [--mem SIZE]"
 }
 
-name='' kernel='' plan='' kdir=''
+name='' kernel='' plan='' kdir='' expect=''
 files=() host_bins=() vm_args=()
 while (($#)); do
 	(($# >= 2)) || usage
@@ -43,6 +44,7 @@ while (($#)); do
 	--module) kdir=$2 ;;
 	--file) files+=("$2") ;;
 	--host-bin) host_bins+=(--host-bin "$2") ;;
+	--expect) expect=$2 ;;
 	--append | --timeout | --smp | --mem) vm_args+=("$1" "$2") ;;
 	*) usage ;;
 	esac
@@ -74,4 +76,5 @@ fi
 # its marker in the log.
 "$S/vm/run-vm.sh" --kernel "$kernel" --initrd "$initrd" --name "$name" \
 	${vm_args[@]+"${vm_args[@]}"} || true
-"$S/vm/parse-log.sh" "$RESULTS/$name.console.log" "$name"
+"$S/vm/parse-log.sh" ${expect:+--expect "$expect"} \
+	"$RESULTS/$name.console.log" "$name"

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # The judge of a test VM's console log (scripts/vm/parse-log.sh runs it):
-#   LC_ALL=C awk -v counts=FILE -v suite=NAME \
+#   LC_ALL=C awk -v counts=FILE -v suite=NAME [-v expect_file=FILE] \
 #       -f scripts/vm/splats.awk -f scripts/vm/parse-log.awk LOGFILE
 # Prints kernel splats with context and a per-program table (stdout),
 # writes "PASSED FAILED SKIPPED" to the file counts.
@@ -17,6 +17,17 @@
 #    non-zero exit with no failure counted. Exit status 4 (KSFT_SKIP)
 #    with no failures is a skip instead;
 #  - a program that printed no results and exited 0 is one pass.
+# Expectations (expect_file): a program may be run on a kernel where some
+# of its cases must fail (the stock kernel under the series' rules).
+# Each line of the file, '#' comments aside:
+#   NAME PROGRAM ENVIRONMENT CASE...
+# NAME is the run_test name, CASE the TAP description of a case that
+# must fail ("-": none); PROGRAM and ENVIRONMENT are the plan's (see
+# scripts/checks/stock.sh).  For a program with a line there, top-level
+# results count (its Totals line does not): a named case that fails
+# counts as a pass ("failed as it must"), one that passes as a failure,
+# one that never reports as a failure; a non-zero exit explained by
+# failures that were due is no failure.
 # For the whole run, one failure each for: the host killed a hung guest
 # (@@HOST-TIMEOUT N@@, written by run-vm.sh), no @@PLAN-EXIT rc=N@@
 # marker, a non-zero plan exit with no other failure, a plan that ran
@@ -36,6 +47,33 @@
 # every leak kmemleak has found and still sees unreferenced, so its "N
 # new suspected memory leaks" lines count only when there is no report.
 
+# read_expectations(): the must-fail cases of expect_file, by NAME.
+function read_expectations(   line, f, n, i, rc) {
+	while ((rc = getline line < expect_file) > 0) {
+		sub(/#.*/, "", line)
+		n = split(line, f)
+		if (n == 0)
+			continue
+		if (n < 4) {
+			printf("%s: %s: '%s': want NAME PROGRAM ENVIRONMENT CASE...\n",
+			       suite, expect_file, line)
+			bad_expect = 1
+			continue
+		}
+		expected[f[1]] = 1
+		for (i = 4; i <= n; i++)
+			if (f[i] != "-") {
+				must_fail[f[1], f[i]] = 1
+				must_list[f[1]] = must_list[f[1]] " " f[i]
+			}
+	}
+	if (rc < 0) {
+		printf("%s: cannot read %s\n", suite, expect_file)
+		bad_expect = 1
+	}
+	close(expect_file)
+}
+
 function begin_test(n) {
 	ntest++
 	tname[ntest] = n
@@ -44,10 +82,21 @@ function begin_test(n) {
 	planned[cur] = totals[cur] = timedout[cur] = 0
 	rc[cur] = ""
 	fails[cur] = ""
+	xfail[cur] = 0
 }
 
-function end_test(code,   p, f, s, note, seen_n) {
+function end_test(code,   p, f, s, note, seen_n, n, c, i, unseen) {
 	rc[cur] = code
+	if (expected[tname[cur]]) {
+		n = split(must_list[tname[cur]], c)
+		for (i = 1; i <= n; i++)
+			if (!((cur, c[i]) in seen_case)) {
+				tf[cur]++
+				unseen = unseen " " c[i]
+			}
+		if (unseen != "")
+			fails[cur] = fails[cur] "\n      must fail, never reported:" unseen
+	}
 	if (totals[cur]) {
 		p = tot_pass[cur] + tot_xfail[cur]
 		f = tot_fail[cur] + tot_xpass[cur] + tot_error[cur]
@@ -63,6 +112,8 @@ function end_test(code,   p, f, s, note, seen_n) {
 		f++; note = "did not finish"
 	} else if (!totals[cur] && planned[cur] > seen_n) {
 		f++; note = "planned " planned[cur] ", saw " seen_n
+	} else if (code != 0 && f == 0 && xfail[cur]) {
+		note = "exit status " code ": the failures that were due"
 	} else if (code != 0 && f == 0) {
 		if (code == 4) {
 			if (seen_n == 0)
@@ -80,8 +131,8 @@ function end_test(code,   p, f, s, note, seen_n) {
 	cur = 0
 }
 
-function tap_line(line,   d) {
-	if (line ~ /^# Totals: /) {
+function tap_line(line,   d, c) {
+	if (line ~ /^# Totals: / && !expected[tname[cur]]) {
 		totals[cur] = 1
 		tot_pass[cur] = field(line, "pass")
 		tot_fail[cur] = field(line, "fail")
@@ -101,6 +152,23 @@ function tap_line(line,   d) {
 	if (match(line, / #/))
 		d = toupper(substr(line, RSTART + 2))
 	sub(/^ +/, "", d)
+	c = line
+	sub(/^(not )?ok [0-9]* */, "", c)
+	sub(/ *#.*/, "", c)
+	if ((tname[cur], c) in must_fail) {
+		seen_case[cur, c] = 1
+		if (d ~ /^SKIP/) {
+			ts[cur]++
+		} else if (line ~ /^not ok/) {
+			tp[cur]++
+			xfail[cur]++
+			fails[cur] = fails[cur] "\n      failed as it must: " c
+		} else {
+			tf[cur]++
+			fails[cur] = fails[cur] "\n      passed, but must fail here: " line
+		}
+		return
+	}
 	if (d ~ /^SKIP/)
 		ts[cur]++
 	else if (d ~ /^(TODO|XFAIL)/ || line ~ /^ok/)
@@ -184,6 +252,8 @@ function kmemleak_summary(line, m,   key) {
 BEGIN {
 	splat_prefix = suite
 	planexit = ""
+	if (expect_file != "")
+		read_expectations()
 }
 
 {
@@ -326,6 +396,9 @@ END {
 		printf("%s: FAIL kmemleak found leaks, and no report of them was read:\n", suite)
 		for (i = 1; i <= kml_sum_n; i++)
 			printf("%s:     %s\n", suite, kml_sum[i])
+	}
+	if (bad_expect) {
+		F++; printf("%s: FAIL the expectations in %s are unreadable\n", suite, expect_file)
 	}
 	print P, F, S > counts
 }
