@@ -14,9 +14,11 @@
 # which prints one '# bench:' line per measurement (streamed here) and
 # one TAP result per scenario and size.  Then scripts/bench/report.py
 # writes, in this run's build/results/bench-<time>/ (bench-latest):
-# bench.md (the table, stock and patched side by side) and bench.json
-# (every run, the medians, kernels, settings), and scripts/bench/plot.gp
-# bench.png (exclusive hold against size per scenario, both kernels).
+# bench.md (the table, stock and patched side by side, medians and
+# spread) and bench.json (every run, the medians, kernels, configs, host
+# facts, settings), and scripts/bench/plot.gp bench.png (exclusive hold
+# against size per scenario, both kernels).  Exits non-zero when a guest
+# failed or a scenario is missing from the results.
 #
 # Usage: scripts/bench.sh
 # Env:   BENCH_SIZES="256M 1G 4G"  sizes of the populated range; up to
@@ -153,7 +155,7 @@ bench_lines() {
 }
 
 # run_kernel NAME: boot build/obj/bench-NAME with the module and the
-# bench.
+# bench; false if the guest reported a failure.
 run_kernel() {
 	local name=$1 obj=$BUILD/obj/bench-$1 rc=0
 	local log=$RESULTS/bench-$1.console.log plan=$RESULTS/bench-$1.plan
@@ -189,10 +191,12 @@ run_kernel() {
 	stop_streamer
 	((rc == 0)) || warn "bench-$name: the guest reported failures (see $log)"
 	step "$name done"
+	return "$rc"
 }
 
+failed=''
 for k in $BENCH_KERNELS; do
-	run_kernel "$k"
+	run_kernel "$k" || failed+=" $k"
 done
 
 step "report"
@@ -200,15 +204,26 @@ report_args=(--results "$RESULTS" --config "$S/kernel/kconfig/bench.config"
 	--setting "runs=$RUNS" --setting "sizes=$BENCH_SIZES"
 	--setting "scenarios=${BENCH_SCENARIOS:-all}" --setting "cap=$BENCH_CAP"
 	--setting "smp=$SMP" --setting "mem=$BENCH_MEM"
-	--setting "host_cpus=$(jobs_count)"
-	--setting "host_load_at_start=$load_at_start")
+	--host "cpus=$(jobs_count)"
+	--host "cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+	--host "mem_kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
+	--host "kernel=$(uname -r)"
+	--host "qemu=$(qemu-system-x86_64 --version | head -n 1)"
+	--host "accel=$("$S/vm/kvm-works.sh")"
+	--host "load_at_start=$load_at_start"
+	--host "load_at_end=$(cut -d' ' -f1-3 /proc/loadavg)")
 for k in $BENCH_KERNELS; do
-	report_args+=(--kernel "$k=${SRC[$k]}")
+	report_args+=(--kernel "$k=${SRC[$k]}" --obj "$k=$BUILD/obj/bench-$k")
 done
-python3 "$S/bench/report.py" "${report_args[@]}"
-gnuplot -e "datafile='$RESULTS/bench-plot.dat'" \
-	-e "outfile='$RESULTS/bench.png'" \
-	-e "names='$(cat "$RESULTS/bench-plot.names")'" \
-	"$S/bench/plot.gp"
-cat "$RESULTS/bench.md"
+rc=0
+python3 "$S/bench/report.py" "${report_args[@]}" || rc=$?
+if [[ -s $RESULTS/bench-plot.names ]]; then
+	gnuplot -e "datafile='$RESULTS/bench-plot.dat'" \
+		-e "outfile='$RESULTS/bench.png'" \
+		-e "names='$(cat "$RESULTS/bench-plot.names")'" \
+		"$S/bench/plot.gp"
+fi
+[[ ! -f $RESULTS/bench.md ]] || cat "$RESULTS/bench.md"
 step "table in $RESULTS/bench.md, raw figures in $RESULTS/bench.json, plot in $RESULTS/bench.png"
+[[ -z $failed ]] || { warn "the guest of:$failed reported failures"; rc=1; }
+exit "$rc"

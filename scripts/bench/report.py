@@ -6,16 +6,22 @@ Reads RESULTS/bench-KERNEL.console.log for each --kernel, where
 selftests/munmap_bench printed one '# bench: key=value ...' line per
 measurement, and writes to RESULTS:
 
-  bench.json        every run, the medians per scenario and size, the
-                    kernels (release, tree commit), the bench config and
-                    the settings
+  bench.json        every run, the medians and the spread (min, max) per
+                    scenario and size, the kernels (release, tree commit,
+                    .config hash), the bench config, the host and the
+                    settings, and the problems found (below)
   bench.md          the table: stock and patched side by side, medians
+                    with the spread over the runs beside them
   bench-plot.dat    for scripts/bench-plot.gp: one block per scenario,
                     columns size_gib stock_excl_ms patched_excl_ms
                     stock_call_ms patched_call_ms ('?' where missing)
   bench-plot.names  the scenarios of those blocks, in order
 
-Exits 1 if no kernel printed a single measurement.
+Exits 1 if no kernel printed a single measurement (writing nothing), and
+after writing everything if a result is missing: a scenario asked for
+(--setting scenarios=..., "all": every one) that a kernel did not
+measure, a scenario and size measured on one kernel and not another,
+fewer valid runs than --setting runs=N, or an invalid measurement.
 """
 import argparse
 import hashlib
@@ -101,7 +107,11 @@ def medians(runs):
             "runs": len(rs),
             "lock": "/".join(locks),
             "call_ns": statistics.median(r["call_ns"] for r in rs),
+            "call_ns_min": min(r["call_ns"] for r in rs),
+            "call_ns_max": max(r["call_ns"] for r in rs),
             "window_ns": statistics.median(r["window_ns"] for r in rs),
+            "window_ns_min": min(r["window_ns"] for r in rs),
+            "window_ns_max": max(r["window_ns"] for r in rs),
             "ratio": statistics.median(r["ratio"] for r in rs),
             "reader_progress": statistics.median(prog) if prog else None,
             "reader_faults": statistics.median(r["reader_faults"] for r in rs),
@@ -119,10 +129,26 @@ def git_head(tree):
         return None
 
 
+def file_sha256(path):
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return None
+
+
 def human(n):
     if n >= 1 << 30 and n % (1 << 30) == 0:
         return "%d GiB" % (n >> 30)
     return "%d MiB" % (n >> 20)
+
+
+def ms_spread(m, key):
+    """The median in ms, and the min-max over the runs if they differ."""
+    med, lo, hi = (m[k] / 1e6 for k in (key, key + "_min", key + "_max"))
+    if m["runs"] < 2 or "%.2f" % lo == "%.2f" % hi:
+        return "%.2f" % med
+    return "%.2f (%.2f–%.2f)" % (med, lo, hi)
 
 
 def cells(m):
@@ -131,9 +157,40 @@ def cells(m):
     prog = "-" if m["reader_progress"] is None else \
         "%.0f%%" % (100 * m["reader_progress"])
     pct = 100 * m["ratio"]
-    return ["%.2f" % (m["call_ns"] / 1e6), "%.2f" % (m["window_ns"] / 1e6),
+    return [ms_spread(m, "call_ns"), ms_spread(m, "window_ns"),
             ("%.1f%% %s" if pct >= 1 else "%.2f%% %s") % (pct, m["lock"]),
             prog]
+
+
+def problems(kernels, data, med, settings):
+    """What is missing or invalid, one sentence each."""
+    out = []
+    wanted = settings.get("scenarios", "all")
+    wanted = SCENARIOS if wanted in ("", "all") else \
+        wanted.replace(",", " ").split()
+    try:
+        runs = int(settings.get("runs", "1"))
+    except ValueError:
+        runs = 1
+    keys = set()
+    for k in kernels:
+        keys |= set(med[k])
+    for k in kernels:
+        measured = {sc for sc, _ in med[k]}
+        for sc in wanted:
+            if sc not in measured:
+                out.append("%s: no valid measurement of %s" % (k, sc))
+        for sc, size in sorted(keys - set(med[k])):
+            if sc in measured:
+                out.append("%s: %s at %s not measured" % (k, sc, human(size)))
+        for (sc, size), m in sorted(med[k].items()):
+            if m["runs"] < runs:
+                out.append("%s: %s at %s: %d valid run(s) of %d"
+                           % (k, sc, human(size), m["runs"], runs))
+        if data[k]["errors"]:
+            out.append("%s: %d invalid measurement(s), see bench.json"
+                       % (k, len(data[k]["errors"])))
+    return out
 
 
 def table(kernels, med):
@@ -166,8 +223,13 @@ def main():
                     metavar="NAME=TREE", help="a kernel booted, its source")
     ap.add_argument("--config", help="the kconfig fragment of both kernels")
     ap.add_argument("--setting", action="append", default=[],
-                    metavar="KEY=VALUE")
+                    metavar="KEY=VALUE", help="how the bench ran")
+    ap.add_argument("--host", action="append", default=[],
+                    metavar="KEY=VALUE", help="a fact of the host")
+    ap.add_argument("--obj", action="append", default=[],
+                    metavar="NAME=DIR", help="a kernel's object tree")
     a = ap.parse_args()
+    objs = dict(o.split("=", 1) for o in a.obj if "=" in o)
 
     kernels, data, med = [], {}, {}
     for spec in a.kernel:
@@ -183,6 +245,8 @@ def main():
             "release": release,
             "tree": tree,
             "commit": git_head(tree) if tree else None,
+            "config_sha256": file_sha256(os.path.join(objs[name], ".config"))
+            if name in objs else None,
             "runs": runs,
             "errors": errors,
             "medians": sorted(med[name].values(),
@@ -202,13 +266,17 @@ def main():
                         re.match(r"# CONFIG_\w+ is not set", l)],
         }
     settings = dict(s.split("=", 1) for s in a.setting if "=" in s)
+    host = dict(s.split("=", 1) for s in a.host if "=" in s)
+    found = problems(kernels, data, med, settings)
     with open(os.path.join(a.results, "bench.json"), "w") as f:
-        json.dump({"kernels": data, "config": config, "settings": settings},
+        json.dump({"kernels": data, "config": config, "settings": settings,
+                   "host": host, "problems": found},
                   f, indent=1, sort_keys=True)
 
     rows, capped = table(kernels, med)
     notes = [
-        "Medians of %s runs per row; times in ms under QEMU (TCG), so "
+        "Medians of %s runs per row, with the spread (min–max over the "
+        "runs) where they differ; times in ms under QEMU (TCG), so "
         "compare within the run." % settings.get("runs", "the"),
         "*exclusive*: the longest exclusive `mmap_lock` window of the "
         "call's operation (module `mmap_lock_hold`); *ratio*: exclusive "
@@ -221,10 +289,8 @@ def main():
         notes.append("(cap): the scenario needs real memory (shmem pages, "
                      "huge pages, page cache) and runs at up to %s only."
                      % settings.get("cap", "BENCH_CAP"))
-    for k in kernels:
-        if data[k]["errors"]:
-            notes.append("%s: %d measurement(s) invalid, see bench.json."
-                         % (k, len(data[k]["errors"])))
+    if found:
+        notes.append("**Incomplete:** " + "; ".join(found) + ".")
     with open(os.path.join(a.results, "bench.md"), "w") as f:
         f.write("\n".join(rows) + "\n\n" + "\n\n".join(notes) + "\n")
 
@@ -252,6 +318,9 @@ def main():
         f.write("\n\n\n".join(blocks) + "\n")
     with open(os.path.join(a.results, "bench-plot.names"), "w") as f:
         f.write(" ".join(names) + "\n")
+    for p in found:
+        print("bench-report: %s" % p, file=sys.stderr)
+    sys.exit(1 if found else 0)
 
 
 if __name__ == "__main__":
