@@ -7,7 +7,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: help test test-debug soak bench deps prepare export quilt checkpatch \
-	kernel kunit mutants vmtest stock selftests clean distclean
+	kernel kunit mutants vmtest stock selftests results-page clean distclean
 
 # make soak: seconds of stress-ng in the guest.
 DURATION ?= 600
@@ -28,6 +28,7 @@ help:
 	@echo 'make vmtest      selftests in a QEMU guest of the patched kernel'
 	@echo 'make stock       stock 6.1.192 in QEMU: munmap_hold must tell it apart'
 	@echo 'make selftests   build the selftests for this machine'
+	@echo 'make results-page  Documentation/results.md from Documentation/results/'
 	@echo 'Results: build/results/<target>-<time>/, build/results/<target>-latest.'
 	@echo 'Set KERNEL_SRC=/path/to/linux (a 6.1.y git tree) to use your own base.'
 
@@ -73,6 +74,9 @@ vmtest: kernel
 
 stock: prepare
 	@$(S)/checks/stock.sh
+
+results-page:
+	@$(S)/results-page.sh
 
 selftests:
 	@$(MAKE) -C selftests

@@ -180,6 +180,20 @@ stage() {
 	return $rc
 }
 
+# record_run TARGET SECONDS: facts of this run, KEY=VALUE lines in
+# $RESULTS/run.txt, for the results page (scripts/results-page.sh).
+record_run() {
+	{
+		echo "target=$1"
+		echo "finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		echo "seconds=$2"
+		echo "commit=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
+		echo "host_cpus=$(jobs_count)"
+		echo "host_kernel=$(uname -r)"
+		echo "accel=$(cat "$BUILD/kvm-mode" 2>/dev/null || echo unknown)"
+	} > "$RESULTS/run.txt"
+}
+
 # summary: the counts of every suite of this run, in the order they ran
 # (stages.tsv; suites recorded outside a stage come after, by name), then
 # the closing line 'N passed, N failed, N skipped'.  Also written to

@@ -11,6 +11,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 results_begin test-debug
+start=$SECONDS
 OBJ=$BUILD/obj/debug
 KERNEL=$OBJ/arch/x86/boot/bzImage
 
@@ -40,4 +41,5 @@ fi
 stage kunit-debug env KUNIT_SUITE=kunit-debug KUNIT_OBJ="$BUILD/obj/kunit-debug" \
 	KUNIT_KCONFIG="$S/kernel/kconfig/debug.config" "$S/checks/kunit.sh"
 
+record_run test-debug $((SECONDS - start))
 summary

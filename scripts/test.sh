@@ -39,4 +39,5 @@ if stage prepare prepare; then
 fi
 
 log "make test took $((SECONDS - start)) s (results: $RESULTS)"
+record_run test $((SECONDS - start))
 summary

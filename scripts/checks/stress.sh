@@ -136,7 +136,10 @@ rc=0
 	--timeout "${VM_TIMEOUT:-$((600 + 2 * duration))}" \
 	--append "kunit.filter_glob=none" || rc=$?
 
-# The figures, whatever the result: one line per stressor.
+# The figures, whatever the result: one line per stressor, and the
+# guest's raw '# stress:' lines in NAME.figures for the results page.
+grep -a '^# stress: ' "$RESULTS/$VM_NAME.console.log" | tr -d '\r' \
+	>"$RESULTS/$VM_NAME.figures" || true
 LC_ALL=C awk -v suite="$VM_NAME" -f "$S/checks/stress-figures.awk" \
 	"$RESULTS/$VM_NAME.console.log" >&2 || true
 exit "$rc"

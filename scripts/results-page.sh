@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# 'make results-page': Documentation/results.md, the one page with the
+# figures of the last runs, generated from the raw results committed in
+# Documentation/results/ (scripts/results/page.py says which files).
+# Usage: scripts/results-page.sh [--take RUN_DIR]...
+#   --take RUN_DIR  first copy the small raw files of that run, e.g.
+#                   build/results/test-latest or bench-latest, into
+#                   Documentation/results/<target>/ (replacing the
+#                   previous run's); commit them with the page.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+RAW=$ROOT/Documentation/results
+PAGE=$ROOT/Documentation/results.md
+
+# take RUN_DIR: the run's raw files that the page is made from.
+take() {
+	local dir target f n=0
+	dir=$(cd "$1" && pwd -P) || die "no run directory $1"
+	target=${dir##*/}
+	target=${target%-[0-9]*-[0-9]*}
+	[[ $target == test || $target == bench ]] ||
+		die "$1: a run of make test or make bench (build/results/test-*, bench-*)"
+	rm -rf "${RAW:?}/$target"
+	mkdir -p "$RAW/$target"
+	for f in run.txt stages.tsv summary.txt bench.json "$dir"/*.results.txt "$dir"/*.figures; do
+		f=${f##*/}
+		[[ -f $dir/$f ]] || continue
+		cp "$dir/$f" "$RAW/$target/"
+		n=$((n + 1))
+	done
+	((n)) || die "$1: no raw results in it"
+	log "took $n files of $dir into ${RAW#"$ROOT/"}/$target"
+}
+
+while (($#)); do
+	[[ $1 == --take && $# -ge 2 ]] || die "usage: $0 [--take RUN_DIR]..."
+	take "$2"
+	shift 2
+done
+mkdir -p "$RAW"
+python3 "$S/results/page.py" "$RAW" "$PAGE"
+log "wrote ${PAGE#"$ROOT/"}"
