@@ -6,8 +6,8 @@
 # the lock exclusively throughout.
 #
 # Usage: gnuplot -e "datafile='bench-plot.dat'" -e "outfile='bench.png'" \
-#                -e "names='munmap growsdown ...'" scripts/bench-plot.gp
-# datafile and names come from scripts/bench-report.py: one block per
+#                -e "names='munmap growsdown ...'" scripts/bench/plot.gp
+# datafile and names come from scripts/bench/report.py: one block per
 # scenario (in the order of names), columns size_gib stock_excl_ms
 # patched_excl_ms stock_call_ms patched_call_ms, '?' where missing.
 

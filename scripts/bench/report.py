@@ -12,7 +12,7 @@ measurement, and writes to RESULTS:
                     settings, and the problems found (below)
   bench.md          the table: stock and patched side by side, medians
                     with the spread over the runs beside them
-  bench-plot.dat    for scripts/bench-plot.gp: one block per scenario,
+  bench-plot.dat    for scripts/bench/plot.gp: one block per scenario,
                     columns size_gib stock_excl_ms patched_excl_ms
                     stock_call_ms patched_call_ms ('?' where missing)
   bench-plot.names  the scenarios of those blocks, in order

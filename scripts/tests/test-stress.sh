@@ -142,7 +142,7 @@ result "stress.sh refuses < 1 s per stressor and a zero bound" $ok "$(cat "$tmp/
 
 # The guest script under busybox, as in the VM: a fake stress-ng (exit
 # status FAKE_RC) and a fake module debugfs (FAKE_MAX: the munmap max_ns;
-# FAKE_MUNMAP=0: no munmap line), judged by parse-vm-log.sh.
+# FAKE_MUNMAP=0: no munmap line), judged by vm/parse-log.sh.
 if [[ ! -x $busybox || ! -x $tmp/guest/bin/mlh-stress ]]; then
 	for i in 1 2 3 4 5 6 7 8 9; do
 		tap_skip "mlh-stress case $i" "no $busybox or no guest script"
