@@ -7,9 +7,9 @@
 # method and what to expect.
 #
 # Builds (or reuses: the builds are incremental) both kernels with the
-# non-debug scripts/kernel/kconfig/bench.config, in build/obj/bench-stock
-# (from the stock worktree build/stock, see kernel/prepare-stock.sh) and
-# build/obj/bench-patched (build/linux); boots each with the module built
+# non-debug scripts/kernel/kconfig/bench.config, in build/stock/obj/bench-stock
+# (from the stock worktree build/stock/linux, see kernel/prepare-stock.sh)
+# and build/obj/bench-patched (build/linux); boots each with the module built
 # against it (scripts/vm/boot.sh) and runs selftests/munmap_bench there,
 # which prints one '# bench:' line per measurement (streamed here) and
 # one TAP result per scenario and size.  Then scripts/bench/report.py
@@ -123,16 +123,19 @@ step "sizes '$BENCH_SIZES', scenarios '${BENCH_SCENARIOS:-all}', cap $BENCH_CAP,
 need gnuplot gnuplot-nox
 "$S/kernel/prepare-tree.sh"
 
-declare -A SRC=([patched]=$LINUX [stock]=$BUILD/stock)
+declare -A SRC=([patched]=$LINUX [stock]=$STOCK)
+# Both two levels below the directory of their sources' tree, so that
+# ccache shares the objects of the files the series does not touch.
+declare -A OBJ=([patched]=$BUILD/obj/bench-patched [stock]=${STOCK_OBJ%/*}/bench-stock)
 if [[ " $BENCH_KERNELS " == *" stock "* ]]; then
 	# The stock worktree (and its modules_prepare'd test object tree,
 	# which 'make test' needs too); not the debug stock kernel.
-	step "stock worktree build/stock"
+	step "stock worktree ${STOCK#"$ROOT/"}"
 	"$S/kernel/prepare-stock.sh"
 fi
 for k in $BENCH_KERNELS; do
-	obj=$BUILD/obj/bench-$k
-	step "building the $k kernel (build/obj/bench-$k, scripts/kernel/kconfig/bench.config; incremental)"
+	obj=${OBJ[$k]}
+	step "building the $k kernel (${obj#"$ROOT/"}, scripts/kernel/kconfig/bench.config; incremental)"
 	with_progress "building bench-$k" "$obj" \
 		"$S/kernel/build-kernel.sh" "${SRC[$k]}" "$obj" \
 		"$S/kernel/kconfig/bench.config"
@@ -154,10 +157,10 @@ bench_lines() {
 	done
 }
 
-# run_kernel NAME: boot build/obj/bench-NAME with the module and the
+# run_kernel NAME: boot the bench kernel NAME with the module and the
 # bench; false if the guest reported a failure.
 run_kernel() {
-	local name=$1 obj=$BUILD/obj/bench-$1 rc=0
+	local name=$1 obj=${OBJ[$1]} rc=0
 	local log=$RESULTS/bench-$1.console.log plan=$RESULTS/bench-$1.plan
 
 	{
@@ -213,7 +216,7 @@ report_args=(--results "$RESULTS" --config "$S/kernel/kconfig/bench.config"
 	--host "load_at_start=$load_at_start"
 	--host "load_at_end=$(cut -d' ' -f1-3 /proc/loadavg)")
 for k in $BENCH_KERNELS; do
-	report_args+=(--kernel "$k=${SRC[$k]}" --obj "$k=$BUILD/obj/bench-$k")
+	report_args+=(--kernel "$k=${SRC[$k]}" --obj "$k=${OBJ[$k]}")
 done
 rc=0
 python3 "$S/bench/report.py" "${report_args[@]}" || rc=$?

@@ -10,6 +10,13 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 S=$ROOT/scripts
 BUILD=${BUILD:-$ROOT/build}
 LINUX=${LINUX:-$BUILD/linux}
+# Stock 6.1.192 (tag 'base' of build/linux), laid out like build/linux
+# and build/obj/test one level down: from its object tree the sources are
+# at the same relative path, ../../linux, so ccache (CCACHE_BASEDIR below)
+# serves it the objects the patched builds compiled, for every file the
+# series does not touch.
+STOCK=$BUILD/stock/linux
+STOCK_OBJ=$BUILD/stock/obj/test
 # The results directory of this run: set by results_begin, inherited by
 # every script the run starts.
 RESULTS=${RESULTS:-}

@@ -19,7 +19,7 @@ check() {
 }
 
 stock_module() {
-	"$S/kernel/prepare-stock.sh" && "$S/kernel/build-module.sh" "$BUILD/obj/stock" stock
+	"$S/kernel/prepare-stock.sh" && "$S/kernel/build-module.sh" "$STOCK_OBJ" stock
 }
 
 check patched "$S/kernel/build-module.sh" "$BUILD/obj/test" patched

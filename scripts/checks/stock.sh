@@ -24,9 +24,9 @@ EXPECT=${STOCK_EXPECT:-$S/checks/stock.expect}
 results_begin "$VM_NAME"
 
 if [[ -z ${KERNEL:-} ]]; then
-	KERNEL=$BUILD/obj/stock/arch/x86/boot/bzImage
+	KERNEL=$STOCK_OBJ/arch/x86/boot/bzImage
 	blog=$RESULTS/$VM_NAME-build.log
-	log "$VM_NAME: building stock $BASE_KERNELVERSION in build/obj/stock (log: $blog)"
+	log "$VM_NAME: building stock $BASE_KERNELVERSION in ${STOCK_OBJ#"$ROOT/"} (log: $blog)"
 	t0=$SECONDS
 	if ! "$S/kernel/prepare-stock.sh" --full >"$blog" 2>&1; then
 		tail -n 20 "$blog" | sed 's/^/# /'
