@@ -214,19 +214,19 @@ summary() {
 		name=$(basename "$f" .counts)
 		[[ " ${names[*]} " == *" $name "* ]] || names+=("$name")
 	done
-	exec 3> "$RESULTS/summary.txt"
-	printf '%-14s %7s %7s %7s\n' suite passed failed skipped | tee /dev/fd/3
+	local text
+	text=$(printf '%-14s %7s %7s %7s' suite passed failed skipped)
 	for name in "${names[@]}"; do
 		read -r p x s < "$RESULTS/$name.counts"
-		printf '%-14s %7d %7d %7d\n' "$name" "$p" "$x" "$s" | tee /dev/fd/3
+		text+=$'\n'$(printf '%-14s %7d %7d %7d' "$name" "$p" "$x" "$s")
 		pass=$((pass + p)) fail=$((fail + x)) skip=$((skip + s))
 		suites=$((suites + 1))
 	done
 	if [ $suites -eq 0 ]; then
-		echo "no suite recorded results in $RESULTS" | tee /dev/fd/3
+		text+=$'\n'"no suite recorded results in $RESULTS"
 		fail=1
 	fi
-	echo "$pass passed, $fail failed, $skip skipped" | tee /dev/fd/3
-	exec 3>&-
+	text+=$'\n'"$pass passed, $fail failed, $skip skipped"
+	printf '%s\n' "$text" | tee "$RESULTS/summary.txt"
 	[ $fail -eq 0 ]
 }
