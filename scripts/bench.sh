@@ -10,13 +10,13 @@
 # non-debug scripts/kernel/kconfig/bench.config, in build/stock/obj/bench-stock
 # (from the stock worktree build/stock/linux, see kernel/prepare-stock.sh)
 # and build/obj/bench-patched (build/linux); boots each with the module built
-# against it (scripts/vm/boot.sh) and runs selftests/munmap_bench there,
-# which prints one '# bench:' line per measurement (streamed here) and
-# one TAP result per scenario and size.  Then scripts/bench/report.py
-# writes, in this run's build/results/bench-<time>/ (bench-latest):
-# bench.md (the table, stock and patched side by side, medians and
-# spread) and bench.json (every run, the medians, kernels, configs, host
-# facts, settings), and scripts/bench/plot.gp bench.png (exclusive hold
+# against it (scripts/vm/boot.sh) and runs munmap_bench
+# (selftests/bench/) there, which prints one '# bench:' line per
+# measurement (streamed here) and one TAP result per scenario and size.
+# Then scripts/bench/report.py writes, in this run's
+# build/results/bench-<time>/ (bench-latest): bench.md (the table, stock
+# and patched side by side, medians and spread) and bench.json (every
+# run, the medians, kernels, configs, host facts, settings), and scripts/bench/plot.gp bench.png (exclusive hold
 # against size per scenario, both kernels).  Exits non-zero when a guest
 # failed or a scenario is missing from the results.
 #

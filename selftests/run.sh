@@ -10,7 +10,11 @@
 # exits non-zero without reporting a failure, counts as one failure more.  Exits
 # 1 if anything failed.  Each program's output is kept in <program>.tap.
 #
-# Usage: run.sh PROGRAM...	(plain POSIX sh: busybox is enough)
+# Usage: run.sh [-t SECONDS] PROGRAM... [-t SECONDS PROGRAM...]...
+#	-t: the timeout of the programs after it (default 45 s, the
+#	kernel's kselftest default; the Makefile passes each collection's
+#	'settings'); a program that outlives it counts as one failure.
+# Plain POSIX sh and timeout(1): busybox is enough.
 
 passed=0
 failed=0
@@ -27,14 +31,32 @@ add_totals() {
 	reported_fail=$(($2 + $6))
 }
 
+limit=45
 for prog in "$@"; do
+	if [ "$prog" = -t ]; then
+		next_is_limit=1
+		continue
+	fi
+	if [ -n "${next_is_limit:-}" ]; then
+		limit=$prog
+		next_is_limit=
+		continue
+	fi
 	name=${prog##*/}
 	log=$prog.tap
 	printf '# selftest: %s\n' "$name"
 	# The pipe hides the exit status from sh; pass it out through a file.
-	{ "$prog"; echo $? > "$log.rc"; } 2>&1 | tee "$log"
+	start=$(date +%s)
+	# -k: a program that ignores SIGTERM must still end.
+	{ timeout -k 10 "$limit" "$prog"; echo $? > "$log.rc"; } 2>&1 | tee "$log"
 	rc=$(cat "$log.rc" 2>/dev/null || echo 127)
 	rm -f "$log.rc"
+	if [ $(($(date +%s) - start)) -ge "$limit" ] &&
+		{ [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] || [ "$rc" -eq 143 ]; }; then
+		printf '# %s: timed out after %s s\n' "$name" "$limit"
+		failed=$((failed + 1))
+		continue
+	fi
 
 	totals=$(sed -n "s/$totals_re/\1 \2 \3 \4 \5 \6/p" "$log" | tail -n 1)
 	if [ -z "$totals" ]; then

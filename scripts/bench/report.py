@@ -3,8 +3,8 @@
 """The report of 'make bench', from the guests' console logs.
 
 Reads RESULTS/bench-KERNEL.console.log for each --kernel, where
-selftests/munmap_bench printed one '# bench: key=value ...' line per
-measurement, and writes to RESULTS:
+munmap_bench (selftests/bench/) printed one '# bench: key=value ...'
+line per measurement, and writes to RESULTS:
 
   bench.json        every run, the medians and the spread (min, max) per
                     scenario and size, the kernels (release, tree commit,

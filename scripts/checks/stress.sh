@@ -55,7 +55,7 @@
 # in about 7 ms under TCG (stress-ng's mappings are a page to 256 MiB).
 # No timing bound separates gather from zap here without failing on
 # noise; this one only catches a munmap() that holds the lock for
-# seconds.  Whether munmap() downgrades is what selftests/munmap_hold
+# seconds.  Whether munmap() downgrades is what selftests/mm/munmap_hold
 # checks, scenario by scenario.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Self-check of the plans the guest stages write, without a kernel:
-# checks/vmtest.sh --write-plan (the selftests lists of selftests/Makefile
+# checks/vmtest.sh --write-plan (the lists of selftests/Makefile
 # around the module's load and unload, VM_SYSCTL, VM_EXPECT).  Prints TAP
 # and a final "N passed, N failed" line.
 set -euo pipefail

@@ -20,7 +20,7 @@
 #include <sys/mman.h>
 
 #include "kselftest_harness.h"
-#include "vm_util.h"
+#include "munmap_util.h"
 
 /* Top byte tag: ignored by arm64 (TBI), not by x86_64 without LAM. */
 #define ADDR_TAG	(0x5aUL << 56)

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "vm_util.h"
+#include "munmap_util.h"
 
 #ifndef MAP_GROWSDOWN
 #define MAP_GROWSDOWN	0x0100

@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "vm_util.h"
+#include "munmap_util.h"
 
 #define MAX_MAP_COUNT	"/proc/sys/vm/max_map_count"
 

@@ -58,7 +58,7 @@
  * Output: TAP, one test point per scenario and size (ok when every run
  * gave a valid measurement: the call succeeded and the module recorded
  * exactly one window, of the call's operation), and before it one line
- * per run for scripts/bench-report.py:
+ * per run for scripts/bench/report.py:
  *   # bench: kernel=K release=R scenario=S size=BYTES capped=0|1 run=N
  *     op=OP lock=down|excl call_ns=N window_ns=N ratio=R reader_faults=N
  *     reader_idle_per_ms=R reader_progress=R populate_ns=N
@@ -87,8 +87,8 @@
 #include <unistd.h>
 
 #include "mlh_util.h"
-#include "vm_util.h"
-#include "../module/mmap_lock_hold.h"
+#include "munmap_util.h"
+#include "mmap_lock_hold.h"
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define NSEC_PER_MSEC		1000000LL

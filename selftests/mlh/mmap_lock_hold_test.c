@@ -29,9 +29,9 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "vm_util.h"
+#include "munmap_util.h"
 #include "mlh_util.h"
-#include "../module/mmap_lock_hold.h"
+#include "mmap_lock_hold.h"
 
 #define MAX_OPS		32
 

@@ -12,7 +12,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "vm_util.h"
+#include "munmap_util.h"
 
 size_t page_size(void)
 {
@@ -162,7 +162,7 @@ ssize_t read_file(const char *path, char *buf, size_t size)
 }
 
 /*
- * Static, not malloc()ed: see the comment in vm_util.h.  8 MiB: the
+ * Static, not malloc()ed: see the comment in munmap_util.h.  8 MiB: the
  * /proc/self/maps of a process at the default vm.max_map_count (65530
  * VMAs, 50 bytes a line for anonymous ones) is about 3.3 MiB.
  */

@@ -73,8 +73,8 @@
 
 #include "kselftest_harness.h"
 #include "mlh_util.h"
-#include "vm_util.h"
-#include "../module/mmap_lock_hold.h"
+#include "munmap_util.h"
+#include "mmap_lock_hold.h"
 
 /*
  * Sizes: the zap must dominate the call under TCG, and the whole program

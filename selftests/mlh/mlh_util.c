@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "mlh_util.h"
-#include "vm_util.h"
-#include "../module/mmap_lock_hold.h"
+#include "munmap_util.h"
+#include "mmap_lock_hold.h"
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))

@@ -49,7 +49,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "vm_util.h"
+#include "munmap_util.h"
 
 /* The companion module's device (module/mmap_lock_hold.h, MLH_DEV_PATH). */
 #define MLH_DEV_PATH	"/dev/mmap_lock_hold"

@@ -58,8 +58,8 @@
 
 #include "kselftest_harness.h"
 #include "mlh_util.h"
-#include "vm_util.h"
-#include "../module/mmap_lock_hold.h"
+#include "munmap_util.h"
+#include "mmap_lock_hold.h"
 
 #define SYSFS_MODULE		"/sys/module/" MLH_NAME
 #define DEFAULT_CYCLES		100

@@ -18,7 +18,7 @@
 #include <sys/resource.h>
 
 #include "kselftest_harness.h"
-#include "vm_util.h"
+#include "munmap_util.h"
 
 #define MAX_VMAS	16
 

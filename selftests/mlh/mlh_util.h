@@ -34,7 +34,8 @@ struct hold_stats {
  */
 int read_hold_stats(struct hold_stats *s, const char *op);
 
-/* The module's .ko: $MLH_KO, else where scripts/vmtest.sh puts it. */
+/* The module's .ko: $MLH_KO, else where the test VM has it
+ * (scripts/vm/boot.sh --module). */
 const char *mlh_ko_path(void);
 
 /* finit_module() of the .ko at @ko: 0, or -errno. */

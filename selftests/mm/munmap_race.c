@@ -61,7 +61,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "vm_util.h"
+#include "munmap_util.h"
 
 #ifndef MADV_HUGEPAGE
 #define MADV_HUGEPAGE		14

@@ -7,8 +7,8 @@
  * back to mmap() could land inside a hole a test has just punched and make
  * the test see a mapping it did not create.
  */
-#ifndef __MUNMAP_VM_UTIL_H
-#define __MUNMAP_VM_UTIL_H
+#ifndef __MUNMAP_UTIL_H
+#define __MUNMAP_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -184,4 +184,4 @@ int uprobe_event_enable(const struct tracefs *t, const char *group,
 int uprobe_event_del(const struct tracefs *t, const char *group,
 		     const char *event);
 
-#endif /* __MUNMAP_VM_UTIL_H */
+#endif /* __MUNMAP_UTIL_H */
