@@ -206,7 +206,8 @@ struct meas {
 	long long populate_ns, call_ns, window_ns;
 	long long reader_faults;
 	double idle_per_ms, progress;
-	struct hold_stats s;
+	struct mlh_stats s;
+	struct mlh_op_stat op;	/* the line of the call's op */
 };
 
 /* Everything to undo at exit, and the state the scenarios share. */
@@ -1112,9 +1113,10 @@ static int measure(struct scenario *sc, size_t size, struct meas *m)
 		return fail("stopping the recording: %s", strerror(errno));
 	if (ret)
 		return fail("the call failed: %s", strerror(-ret));
-	if (read_hold_stats(&m->s, sc->op))
+	if (mlh_read_stats(&m->s))
 		return fail("reading the module's stats: %s", strerror(errno));
-	m->window_ns = m->s.op_max;
+	m->op = *mlh_find_op(&m->s, sc->op);
+	m->window_ns = m->op.max;
 
 	if (rd.cpu >= 0) {
 		m->reader_faults = f1 - f0;
@@ -1127,9 +1129,9 @@ static int measure(struct scenario *sc, size_t size, struct meas *m)
 	sc->last_size = size;
 
 	/* Valid: the call's one window, whole, and nothing else. */
-	if (m->s.op_count != 1 || m->s.windows != 1)
+	if (m->op.count != 1 || m->s.windows != 1)
 		return fail("expected one '%s' window, got %lld (of %ld windows)",
-			    sc->op, m->s.op_count, m->s.windows);
+			    sc->op, m->op.count, m->s.windows);
 	if (m->s.open || m->s.dropped || m->s.replaced ||
 	    m->s.closed_release + m->s.closed_downgrade != 1)
 		return fail("window not measured whole: open=%ld dropped=%ld replaced=%ld",

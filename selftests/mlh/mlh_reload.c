@@ -182,41 +182,18 @@ static enum access report_write(const char *file, const char *str, int *err)
 	return *err ? ACC_FAILED : ACC_OK;
 }
 
-/* The number after "\n@key=" in @text, or -1. */
-static long long stats_key(const char *text, const char *key)
-{
-	char pat[32];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\n%s=", key);
-	p = strstr(text, pat);
-	return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
-}
-
 /*
- * Check one 'stats' read: version 1, and the totals agree with the
- * operation lines (one snapshot: report.c sums windows from the same
- * copy it prints).  Returns the windows, or -1 if it does not parse.
+ * Check one 'stats' read: it parses (mlh_parse_stats()), and the totals
+ * agree with the operation lines (one snapshot: report.c sums windows
+ * from the same copy it prints).  Returns the windows, or -1.
  */
 static long long stats_windows(const char *text)
 {
-	long long windows, ops, sum = 0, n = 0;
-	const char *line, *c;
+	struct mlh_stats s;
 
-	if (strncmp(text, "version=1\n", 10))
+	if (mlh_parse_stats(text, &s) || !mlh_stats_consistent(&s))
 		return -1;
-	windows = stats_key(text, "windows");
-	ops = stats_key(text, "ops");
-	for (line = strstr(text, "\nop="); line; line = strstr(line + 1, "\nop=")) {
-		c = strstr(line, " count=");
-		if (!c || c > strchrnul(line + 1, '\n'))
-			return -1;
-		sum += strtoll(c + 7, NULL, 10);
-		n++;
-	}
-	if (windows < 0 || ops != n || sum != windows)
-		return -1;
-	return windows;
+	return s.windows;
 }
 
 /* Shared with the child: in a MAP_SHARED page. */

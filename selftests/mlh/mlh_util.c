@@ -29,52 +29,84 @@ int dbg_write(const char *file, const char *str)
 	return write_file(path, str);
 }
 
-int read_hold_stats(struct hold_stats *s, const char *op)
+long dbg_read(const char *file, char *buf, size_t size)
 {
-	/* Not on the stack: the report of 32 operations is about 18 KiB. */
-	static char buf[65536];
+	char path[128];
+	size_t len = 0;
+	ssize_t n = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", MLH_DEBUGFS_DIR, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+	buf[len] = '\0';
+	return len;
+}
+
+int dbg_write_len(const char *file, const void *buf, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", MLH_DEBUGFS_DIR, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+int dbg_write_err(const char *file, const char *str)
+{
+	return dbg_write_len(file, str, strlen(str));
+}
+
+static bool parse_op(const char *line, struct mlh_op_stat *o)
+{
+	return sscanf(line,
+		      "op=%31s class=%15s nr=%ld count=%lld min_ns=%lld p50_ns=%lld p99_ns=%lld max_ns=%lld sum_ns=%lld",
+		      o->name, o->class, &o->nr, &o->count, &o->min, &o->p50,
+		      &o->p99, &o->max, &o->sum) == 9;
+}
+
+int mlh_parse_stats(const char *text, struct mlh_stats *s)
+{
 	struct {
 		const char *key;
 		long *val;
 	} keys[] = {
-		{ "version", &s->version }, { "windows", &s->windows },
+		{ "version", &s->version }, { "enabled", &s->enabled },
+		{ "tgid", &s->tgid }, { "windows", &s->windows },
+		{ "opened", &s->opened },
 		{ "closed_release", &s->closed_release },
 		{ "closed_downgrade", &s->closed_downgrade },
 		{ "open", &s->open }, { "dropped", &s->dropped },
-		{ "replaced", &s->replaced },
+		{ "replaced", &s->replaced }, { "ops", &s->ops },
 	};
-	const char *line;
-	size_t len = 0;
-	unsigned int i;
-	ssize_t n = 0;
-	int fd;
+	unsigned int i, seen = 0;
+	const char *line = text;
 
 	memset(s, 0, sizeof(*s));
-	fd = open(MLH_DEBUGFS_DIR "/stats", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	while (len < sizeof(buf) - 1 &&
-	       (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[len] = '\0';
-
-	for (line = buf; *line; ) {
+	while (*line) {
 		const char *eol = strchrnul(line, '\n');
-		long long count, min, p50, p99, max;
-		char name[32], class[16];
-		long nr;
 
-		if (sscanf(line, "op=%31s class=%15s nr=%ld count=%lld min_ns=%lld p50_ns=%lld p99_ns=%lld max_ns=%lld",
-			   name, class, &nr, &count, &min, &p50, &p99,
-			   &max) == 8) {
-			if (!strcmp(name, op)) {
-				s->op_count = count;
-				s->op_max = max;
-			}
-		} else {
+		if (!strncmp(line, "op=", 3)) {
+			if (s->nops == MLH_STATS_MAX_OPS ||
+			    !parse_op(line, &s->op[s->nops]))
+				goto bad;
+			s->nops++;
+		} else if (eol > line) {
 			for (i = 0; i < ARRAY_SIZE(keys); i++) {
 				size_t kl = strlen(keys[i].key);
 
@@ -82,18 +114,57 @@ int read_hold_stats(struct hold_stats *s, const char *op)
 				    line[kl] == '=') {
 					*keys[i].val = strtol(line + kl + 1,
 							      NULL, 10);
-					s->seen |= 1 << i;
+					seen |= 1U << i;
+					break;
 				}
 			}
+			if (i == ARRAY_SIZE(keys))
+				s->unknown++;
 		}
 		line = *eol ? eol + 1 : eol;
 	}
-	if (s->seen != (1 << ARRAY_SIZE(keys)) - 1 ||
-	    s->version != MLH_STATS_VERSION) {
-		errno = EPROTO;
+	if (seen != (1U << ARRAY_SIZE(keys)) - 1 ||
+	    s->version != MLH_STATS_VERSION || s->ops != s->nops)
+		goto bad;
+	return 0;
+bad:
+	errno = EPROTO;
+	return -1;
+}
+
+int mlh_read_stats(struct mlh_stats *s)
+{
+	/* Not on the stack: the report of 32 operations is about 18 KiB. */
+	static char buf[65536];
+	long n = dbg_read("stats", buf, sizeof(buf));
+
+	if (n < 0) {
+		errno = -n;
 		return -1;
 	}
-	return 0;
+	return mlh_parse_stats(buf, s);
+}
+
+const struct mlh_op_stat *mlh_find_op(const struct mlh_stats *s,
+				      const char *name)
+{
+	static const struct mlh_op_stat none;
+	int i;
+
+	for (i = 0; i < s->nops; i++)
+		if (!strcmp(s->op[i].name, name))
+			return &s->op[i];
+	return &none;
+}
+
+bool mlh_stats_consistent(const struct mlh_stats *s)
+{
+	long long sum = 0;
+	int i;
+
+	for (i = 0; i < s->nops; i++)
+		sum += s->op[i].count;
+	return sum == s->windows;
 }
 
 const char *mlh_ko_path(void)

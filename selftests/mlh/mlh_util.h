@@ -8,6 +8,7 @@
 #define __MUNMAP_MLH_UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Both /dev/mmap_lock_hold and its debugfs directory exist. */
 bool module_loaded(void);
@@ -18,21 +19,64 @@ bool module_loaded(void);
  */
 int dbg_write(const char *file, const char *str);
 
-/* The totals of 'stats' (format version 1), and one operation's line. */
-struct hold_stats {
-	long version, windows, closed_release, closed_downgrade, open;
-	long dropped, replaced;
-	long long op_count, op_max;	/* of the op asked for; 0 if absent */
-	int seen;			/* bit per total found */
+/*
+ * The debugfs file @file of the module, read whole into @buf (NUL
+ * terminated): its length, or -errno.
+ */
+long dbg_read(const char *file, char *buf, size_t size);
+
+/* Write @len bytes of @buf to the debugfs file @file: 0, or -errno. */
+int dbg_write_len(const char *file, const void *buf, size_t len);
+/* dbg_write(), but 0 or -errno: for tests that compare errnos. */
+int dbg_write_err(const char *file, const char *str);
+
+/*
+ * The 'stats' report (format MLH_STATS_VERSION): key=value totals, then
+ * one line per operation.  The one parser of it: the module's tests,
+ * munmap_hold, mlh_reload and munmap_bench all read it through here.
+ */
+#define MLH_STATS_MAX_OPS	32
+
+struct mlh_op_stat {
+	char name[32];		/* "munmap", "mmap", "kernel", "exit", ... */
+	char class[16];		/* "syscall", "kernel", "exit", ... */
+	long nr;		/* syscall number, -1 if none */
+	long long count, min, p50, p99, max, sum;	/* windows, ns */
+};
+
+struct mlh_stats {
+	long version, enabled, tgid, windows, opened;
+	long closed_release, closed_downgrade, open, dropped, replaced, ops;
+	int nops;
+	/* key=value lines of keys not known here: the format may grow. */
+	int unknown;
+	struct mlh_op_stat op[MLH_STATS_MAX_OPS];
 };
 
 /*
- * Read 'stats' into @s: the totals above and, from the line of operation
- * @op ("munmap", "mmap", "kernel", ...), its count and longest window.
- * Unknown keys and other op lines are ignored: the format may grow.  0, or
- * -1 with errno set (EPROTO: a total missing or another version).
+ * Parse the text of 'stats' into @s.  0, or -1 with errno EPROTO: another
+ * version, a total missing, an op= line that does not parse, more than
+ * MLH_STATS_MAX_OPS of them, or 'ops' not their number.  Allocates
+ * nothing: callers run it in threads.
  */
-int read_hold_stats(struct hold_stats *s, const char *op);
+int mlh_parse_stats(const char *text, struct mlh_stats *s);
+
+/*
+ * Read and parse 'stats': 0, or -1 with errno set.  Through one static
+ * buffer: not for concurrent callers (they read with dbg_read() into
+ * their own and call mlh_parse_stats()).
+ */
+int mlh_read_stats(struct mlh_stats *s);
+
+/* The line of operation @name, or one of zeros if it has none. */
+const struct mlh_op_stat *mlh_find_op(const struct mlh_stats *s,
+				      const char *name);
+
+/*
+ * One snapshot agrees with itself: the windows total is the sum of the
+ * operations' counts (report.c prints both from the same copy).
+ */
+bool mlh_stats_consistent(const struct mlh_stats *s);
 
 /* The module's .ko: $MLH_KO, else where the test VM has it
  * (scripts/vm/boot.sh --module). */

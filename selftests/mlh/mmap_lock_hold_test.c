@@ -33,29 +33,11 @@
 #include "mlh_util.h"
 #include "mmap_lock_hold.h"
 
-#define MAX_OPS		32
-
 /*
  * The harness kills a test after 30 s by default; under TCG the 1 GiB
  * tests take 5-15 s, more on a loaded host.
  */
 #define BIG_TIMEOUT	300
-
-struct op_stat {
-	char name[32];
-	char class[16];
-	long nr;
-	long long count, min, p50, p99, max, sum;
-};
-
-struct stats {
-	long version, enabled, tgid, windows, opened;
-	long closed_release, closed_downgrade, open, dropped, replaced, ops;
-	int nops;
-	struct op_stat op[MAX_OPS];
-};
-
-static const struct op_stat no_op;
 
 /* Why the module's tests cannot run here, or NULL. */
 static const char *unusable(void)
@@ -66,125 +48,6 @@ static const char *unusable(void)
 		return "mmap_lock_hold not loaded: no " MLH_DEV_PATH " or "
 		       MLH_DEBUGFS_DIR;
 	return NULL;
-}
-
-/* Write @len bytes of @buf to a debugfs file: 0 or -errno. */
-static int dbg_write_len(const char *file, const void *buf, size_t len)
-{
-	char path[128];
-	ssize_t n;
-	int fd, err;
-
-	snprintf(path, sizeof(path), "%s/%s", MLH_DEBUGFS_DIR, file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, len);
-	err = n < 0 ? -errno : 0;
-	close(fd);
-	return err;
-}
-
-/* dbg_write() of mlh_util, but -errno: the tests compare errnos. */
-static int dbg_write_err(const char *file, const char *str)
-{
-	return dbg_write_len(file, str, strlen(str));
-}
-
-/* Read a whole debugfs file into @buf, NUL-terminated: length or -errno. */
-static long dbg_read(const char *file, char *buf, size_t size)
-{
-	char path[128];
-	size_t len = 0;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", MLH_DEBUGFS_DIR, file);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[len] = '\0';
-	return len;
-}
-
-static bool parse_op(const char *line, struct op_stat *o)
-{
-	return sscanf(line,
-		      "op=%31s class=%15s nr=%ld count=%lld min_ns=%lld p50_ns=%lld p99_ns=%lld max_ns=%lld sum_ns=%lld",
-		      o->name, o->class, &o->nr, &o->count, &o->min, &o->p50,
-		      &o->p99, &o->max, &o->sum) == 9;
-}
-
-/*
- * Parse the 'stats' file (key=value lines, then op= lines).  Returns 0, or
- * -1 if a line is not understood or a total is missing.  No malloc(): it
- * runs in threads, and a new malloc arena would be an mmap() of its own.
- */
-static int parse_stats(const char *text, struct stats *s)
-{
-	struct { const char *key; long *val; } keys[] = {
-		{ "version", &s->version }, { "enabled", &s->enabled },
-		{ "tgid", &s->tgid }, { "windows", &s->windows },
-		{ "opened", &s->opened },
-		{ "closed_release", &s->closed_release },
-		{ "closed_downgrade", &s->closed_downgrade },
-		{ "open", &s->open }, { "dropped", &s->dropped },
-		{ "replaced", &s->replaced }, { "ops", &s->ops },
-	};
-	unsigned int i, seen = 0;
-	const char *line = text;
-
-	memset(s, 0, sizeof(*s));
-	while (*line) {
-		const char *eol = strchrnul(line, '\n');
-
-		if (!strncmp(line, "op=", 3)) {
-			if (s->nops == MAX_OPS || !parse_op(line, &s->op[s->nops]))
-				return -1;
-			s->nops++;
-		} else if (eol > line) {
-			for (i = 0; i < ARRAY_SIZE(keys); i++) {
-				size_t kl = strlen(keys[i].key);
-
-				if (!strncmp(line, keys[i].key, kl) &&
-				    line[kl] == '=') {
-					*keys[i].val = strtol(line + kl + 1, NULL, 10);
-					seen |= 1U << i;
-					break;
-				}
-			}
-			if (i == ARRAY_SIZE(keys))
-				return -1;
-		}
-		line = *eol ? eol + 1 : eol;
-	}
-	if (seen != (1U << ARRAY_SIZE(keys)) - 1 || s->ops != s->nops)
-		return -1;
-	return 0;
-}
-
-static int read_stats(struct stats *s)
-{
-	static char buf[65536];
-
-	if (dbg_read("stats", buf, sizeof(buf)) < 0)
-		return -1;
-	return parse_stats(buf, s);
-}
-
-static const struct op_stat *find_op(const struct stats *s, const char *name)
-{
-	int i;
-
-	for (i = 0; i < s->nops; i++)
-		if (!strcmp(s->op[i].name, name))
-			return &s->op[i];
-	return &no_op;
 }
 
 static long long now_ns(void)
@@ -284,7 +147,7 @@ static int churn(int n)
 TEST_F(mlh, control_files)
 {
 	char buf[64];
-	struct stats s;
+	struct mlh_stats s;
 
 	if (unusable())
 		SKIP(return, "%s", unusable());
@@ -302,8 +165,10 @@ TEST_F(mlh, control_files)
 
 	ASSERT_LT(0, dbg_read("tgid", buf, sizeof(buf)));
 	ASSERT_EQ(getpid(), atoi(buf));
-	ASSERT_EQ(0, read_stats(&s));
+	ASSERT_EQ(0, mlh_read_stats(&s));
 	ASSERT_EQ(MLH_STATS_VERSION, s.version);
+	/* Every key of the report is known here. */
+	ASSERT_EQ(0, s.unknown);
 	ASSERT_EQ(0, s.enabled);
 	ASSERT_EQ(getpid(), s.tgid);
 	ASSERT_LT(0, dbg_read("summary", buf, sizeof(buf)));
@@ -311,13 +176,13 @@ TEST_F(mlh, control_files)
 
 TEST_F(mlh, nothing_recorded_while_disabled)
 {
-	const struct op_stat *o;
-	struct stats s;
+	const struct mlh_op_stat *o;
+	struct mlh_stats s;
 
 	if (unusable())
 		SKIP(return, "%s", unusable());
 	ASSERT_EQ(0, churn(20));
-	ASSERT_EQ(0, read_stats(&s));
+	ASSERT_EQ(0, mlh_read_stats(&s));
 	EXPECT_EQ(0, s.windows);
 	EXPECT_EQ(0, s.opened);
 	EXPECT_EQ(0, s.nops);
@@ -326,22 +191,22 @@ TEST_F(mlh, nothing_recorded_while_disabled)
 	ASSERT_EQ(0, churn(3));
 	ASSERT_EQ(0, dbg_write_err("enable", "0"));
 	ASSERT_EQ(0, churn(20));
-	ASSERT_EQ(0, read_stats(&s));
+	ASSERT_EQ(0, mlh_read_stats(&s));
 	EXPECT_EQ(0, s.enabled);
-	o = find_op(&s, "munmap");
+	o = mlh_find_op(&s, "munmap");
 	EXPECT_EQ(3, o->count);
 	EXPECT_EQ(SYS_munmap, o->nr);
 	EXPECT_STREQ("syscall", o->class);
 	EXPECT_LE(o->min, o->p50);
 	EXPECT_LE(o->p50, o->p99);
 	EXPECT_LE(o->p99, o->max);
-	EXPECT_EQ(3, find_op(&s, "mmap")->count);
+	EXPECT_EQ(3, mlh_find_op(&s, "mmap")->count);
 	EXPECT_EQ(s.windows, s.opened);
 	EXPECT_EQ(s.opened, s.closed_release + s.closed_downgrade);
 	EXPECT_EQ(0, s.open);
 
 	ASSERT_EQ(0, dbg_write_err("reset", "1"));
-	ASSERT_EQ(0, read_stats(&s));
+	ASSERT_EQ(0, mlh_read_stats(&s));
 	EXPECT_EQ(0, s.windows);
 	EXPECT_EQ(0, s.opened);
 	EXPECT_EQ(0, s.nops);
@@ -350,7 +215,7 @@ TEST_F(mlh, nothing_recorded_while_disabled)
 TEST_F(mlh, tgid_filter)
 {
 	int go[2], status;
-	struct stats s;
+	struct mlh_stats s;
 	char tgid[16];
 	pid_t child;
 
@@ -376,9 +241,9 @@ TEST_F(mlh, tgid_filter)
 	ASSERT_EQ(0, status);
 	ASSERT_EQ(0, churn(2));
 	ASSERT_EQ(0, dbg_write_err("enable", "0"));
-	ASSERT_EQ(0, read_stats(&s));
-	EXPECT_EQ(2, find_op(&s, "munmap")->count);
-	EXPECT_EQ(0, find_op(&s, "exit")->count);
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	EXPECT_EQ(2, mlh_find_op(&s, "munmap")->count);
+	EXPECT_EQ(0, mlh_find_op(&s, "exit")->count);
 
 	/* Only the child's, whose exit_mmap() is 'exit'. */
 	ASSERT_EQ(0, dbg_write_err("reset", "1"));
@@ -404,17 +269,17 @@ TEST_F(mlh, tgid_filter)
 	ASSERT_EQ(0, status);
 	ASSERT_EQ(0, dbg_write_err("enable", "0"));
 	close(go[1]);
-	ASSERT_EQ(0, read_stats(&s));
-	EXPECT_EQ(5, find_op(&s, "munmap")->count);
-	EXPECT_EQ(1, find_op(&s, "exit")->count);
-	EXPECT_STREQ("exit", find_op(&s, "exit")->class);
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	EXPECT_EQ(5, mlh_find_op(&s, "munmap")->count);
+	EXPECT_EQ(1, mlh_find_op(&s, "exit")->count);
+	EXPECT_STREQ("exit", mlh_find_op(&s, "exit")->class);
 }
 
 TEST_F(mlh, attribution)
 {
 	unsigned long ps = page_size();
 	char *p, *q, *brk0;
-	struct stats s;
+	struct mlh_stats s;
 
 	if (unusable())
 		SKIP(return, "%s", unusable());
@@ -432,12 +297,12 @@ TEST_F(mlh, attribution)
 	ASSERT_EQ(0, dbg_write_err("enable", "0"));
 	ASSERT_EQ(0, munmap(p, 2 * ps));
 
-	ASSERT_EQ(0, read_stats(&s));
-	EXPECT_EQ(1, find_op(&s, "mprotect")->count);
-	EXPECT_EQ(SYS_mprotect, find_op(&s, "mprotect")->nr);
-	EXPECT_EQ(1, find_op(&s, "mremap")->count);
-	EXPECT_EQ(2, find_op(&s, "brk")->count);
-	EXPECT_EQ(0, find_op(&s, "kernel")->count);
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	EXPECT_EQ(1, mlh_find_op(&s, "mprotect")->count);
+	EXPECT_EQ(SYS_mprotect, mlh_find_op(&s, "mprotect")->nr);
+	EXPECT_EQ(1, mlh_find_op(&s, "mremap")->count);
+	EXPECT_EQ(2, mlh_find_op(&s, "brk")->count);
+	EXPECT_EQ(0, mlh_find_op(&s, "kernel")->count);
 }
 
 static long minor_faults(void)
@@ -472,7 +337,7 @@ TEST_F(mlh, map_kinds)
 	struct vma_range vr[4];
 	struct mlh_unmap u;
 	struct mlh_map m;
-	struct stats s;
+	struct mlh_stats s;
 	long rss, faults;
 	unsigned int i;
 	char *p;
@@ -503,11 +368,11 @@ TEST_F(mlh, map_kinds)
 		ASSERT_EQ(0, mlh_unmap(self->fd, p, size, &u));
 		ASSERT_EQ(0, dbg_write_err("enable", "0"));
 		EXPECT_EQ(0, maps_in_window(m.addr, m.addr + size, vr, 4));
-		ASSERT_EQ(0, read_stats(&s));
+		ASSERT_EQ(0, mlh_read_stats(&s));
 		EXPECT_EQ(1, s.windows);
-		EXPECT_EQ(1, find_op(&s, "kernel")->count);
-		EXPECT_STREQ("kernel", find_op(&s, "kernel")->class);
-		EXPECT_EQ(-1, find_op(&s, "kernel")->nr);
+		EXPECT_EQ(1, mlh_find_op(&s, "kernel")->count);
+		EXPECT_STREQ("kernel", mlh_find_op(&s, "kernel")->class);
+		EXPECT_EQ(-1, mlh_find_op(&s, "kernel")->nr);
 	}
 }
 
@@ -531,10 +396,10 @@ static void timed_unmap(struct __test_metadata *_metadata, int fd,
 			unsigned int kind, bool use_syscall,
 			struct unmap_run *r)
 {
-	const struct op_stat *o;
+	const struct mlh_op_stat *o;
 	struct mlh_unmap u = { 0 };
 	struct mlh_map m;
-	struct stats s;
+	struct mlh_stats s;
 	long long t0;
 	char *hole;
 	int ret;
@@ -559,8 +424,8 @@ static void timed_unmap(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(SEGV_MAPERR, probe_read(hole + SZ_1G - 1, NULL));
 	drop_guards(hole, SZ_1G);
 
-	ASSERT_EQ(0, read_stats(&s));
-	o = find_op(&s, use_syscall ? "munmap" : "kernel");
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	o = mlh_find_op(&s, use_syscall ? "munmap" : "kernel");
 	r->populate_ns = m.ns;
 	r->kernel_ns = u.ns;
 	r->window_ns = o->max;
@@ -784,7 +649,7 @@ TEST_F(mlh, bad_ioctls)
 	/* Only the first 8 bytes of a struct readable. */
 	char *short_arg;
 	struct mlh_map m;
-	struct stats s;
+	struct mlh_stats s;
 	long long big;
 	long vmsize;
 	int fd = self->fd, maps;
@@ -854,8 +719,8 @@ TEST_F(mlh, bad_ioctls)
 	ASSERT_EQ(0, dbg_write_err("enable", "0"));
 	EXPECT_EQ(vmsize, status_kb("VmSize"));
 	EXPECT_EQ(maps, map_count());
-	ASSERT_EQ(0, read_stats(&s));
-	EXPECT_EQ(0, find_op(&s, "kernel")->count);
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	EXPECT_EQ(0, mlh_find_op(&s, "kernel")->count);
 	EXPECT_EQ(0, s.dropped);
 	EXPECT_EQ(0, s.open);
 	unmap_partial_arg(short_arg);
@@ -1025,7 +890,7 @@ static void expect_bad_writes(struct __test_metadata *_metadata,
 TEST_F(mlh, bad_debugfs_writes)
 {
 	char buf[300];
-	struct stats s;
+	struct mlh_stats s;
 	long windows;
 
 	if (unusable())
@@ -1034,7 +899,7 @@ TEST_F(mlh, bad_debugfs_writes)
 	ASSERT_EQ(0, dbg_write_err("enable", "1"));
 	ASSERT_EQ(0, churn(2));
 	ASSERT_EQ(0, dbg_write_err("enable", "0"));
-	ASSERT_EQ(0, read_stats(&s));
+	ASSERT_EQ(0, mlh_read_stats(&s));
 	windows = s.windows;
 	ASSERT_LE(2, windows);
 
@@ -1068,7 +933,7 @@ TEST_F(mlh, bad_debugfs_writes)
 	expect_errno(_metadata, "reset is write-only", EINVAL,
 		     (int)dbg_read("reset", buf, sizeof(buf)));
 
-	ASSERT_EQ(0, read_stats(&s));
+	ASSERT_EQ(0, mlh_read_stats(&s));
 	EXPECT_EQ(0, s.enabled);
 	EXPECT_EQ(getpid(), s.tgid);
 	EXPECT_EQ(windows, s.windows);
@@ -1170,22 +1035,18 @@ static void *reader(void *arg)
 {
 	static char buf[65536];
 	struct concurrency *c = arg;
-	static struct stats s;
-	long long sum;
-	int i;
+	static struct mlh_stats s;
 
 	pthread_barrier_wait(&c->start);
 	while (!__atomic_load_n(&c->done, __ATOMIC_SEQ_CST)) {
 		if (dbg_read("summary", buf, sizeof(buf)) <= 0 ||
 		    dbg_read("stats", buf, sizeof(buf)) <= 0 ||
-		    parse_stats(buf, &s)) {
+		    mlh_parse_stats(buf, &s)) {
 			c->failed = 2;
 			break;
 		}
-		for (sum = 0, i = 0; i < s.nops; i++)
-			sum += s.op[i].count;
 		/* Totals only grow; windows is the sum of the op lines. */
-		if (sum != s.windows ||
+		if (!mlh_stats_consistent(&s) ||
 		    s.windows < c->last_windows) {
 			c->failed = 3;
 			break;
@@ -1200,8 +1061,8 @@ TEST_F_TIMEOUT(mlh, concurrent_recording, BIG_TIMEOUT)
 {
 	struct concurrency c = { .done = 0 };
 	pthread_t w[WORKERS], r;
-	const struct op_stat *o;
-	struct stats s;
+	const struct mlh_op_stat *o;
+	struct mlh_stats s;
 	int i;
 
 	if (unusable())
@@ -1225,14 +1086,14 @@ TEST_F_TIMEOUT(mlh, concurrent_recording, BIG_TIMEOUT)
 		ASSERT_EQ(0, pthread_join(w[i], NULL));
 	ASSERT_EQ(0, c.failed);
 
-	ASSERT_EQ(0, read_stats(&s));
-	o = find_op(&s, "munmap");
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	o = mlh_find_op(&s, "munmap");
 	ksft_print_msg("%d threads x %d mmap+munmap: %ld windows, %d reports read meanwhile\n",
 		       WORKERS, ROUNDS, s.windows, c.reads);
 	ksft_print_msg("munmap windows: p50 %lld ns, p99 %lld ns, max %lld ns\n",
 		       o->p50, o->p99, o->max);
 	EXPECT_EQ(WORKERS * ROUNDS, o->count);
-	EXPECT_LE(WORKERS * ROUNDS, find_op(&s, "mmap")->count);
+	EXPECT_LE(WORKERS * ROUNDS, mlh_find_op(&s, "mmap")->count);
 	EXPECT_EQ(0, s.dropped);
 	EXPECT_EQ(0, s.replaced);
 	EXPECT_EQ(0, s.open);

@@ -541,7 +541,8 @@ struct hold_try {
 	long long populate_ns;
 	long long call_ns;
 	long long window_ns;
-	struct hold_stats s;
+	struct mlh_stats s;
+	struct mlh_op_stat op;	/* the munmap() line of s */
 };
 
 /*
@@ -796,9 +797,10 @@ static void one_try(struct __test_metadata *_metadata,
 		sched_setscheduler(0, SCHED_OTHER, &other);
 	ASSERT_EQ(0, dbg_write("enable", "0"));
 	ASSERT_EQ(0, ret) TH_LOG("munmap: %s", strerror(-ret));
-	ASSERT_EQ(0, read_hold_stats(&t->s, "munmap")) TH_LOG("reading stats: %s",
+	ASSERT_EQ(0, mlh_read_stats(&t->s)) TH_LOG("reading stats: %s",
 						    strerror(errno));
-	t->window_ns = t->s.op_max;
+	t->op = *mlh_find_op(&t->s, "munmap");
+	t->window_ns = t->op.max;
 
 	/* It is gone. */
 	EXPECT_EQ(0, maps_in_window((unsigned long)t->addr,
@@ -846,7 +848,7 @@ TEST_F_TIMEOUT(hold, munmap, HOLD_TIMEOUT)
 			       expect_names[self->expect], i, t.populate_ns);
 
 		/* One munmap(), one window, whatever the kernel. */
-		ASSERT_EQ(1, t.s.op_count);
+		ASSERT_EQ(1, t.op.count);
 		ASSERT_EQ(1, t.s.windows);
 		ASSERT_EQ(0, t.s.open);
 		ASSERT_EQ(0, t.s.dropped);
