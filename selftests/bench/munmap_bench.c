@@ -264,14 +264,6 @@ static char why[256];
 
 #define fail(...) ({ snprintf(why, sizeof(why), __VA_ARGS__); -1; })
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void sleep_ns(long long ns)
 {
 	struct timespec ts = {

@@ -75,10 +75,7 @@
 
 static long long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return now_ns() / 1000000;
 }
 
 static void sleep_us(long us)

@@ -50,14 +50,6 @@ static const char *unusable(void)
 	return NULL;
 }
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static int mlh_map(int fd, unsigned int kind, unsigned long size, void *hint,
 		   struct mlh_map *m)
 {

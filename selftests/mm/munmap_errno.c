@@ -21,30 +21,10 @@
 
 #include "kselftest_harness.h"
 #include "munmap_util.h"
+#include "munmap_checks.h"
 
 /* Top byte tag: ignored by arm64 (TBI), not by x86_64 without LAM. */
 #define ADDR_TAG	(0x5aUL << 56)
-
-static void check_present(struct __test_metadata *_metadata, char *base,
-			  unsigned int page)
-{
-	char *p = base + page * page_size();
-
-	ASSERT_TRUE(page_mapped(p)) TH_LOG("page %u should be mapped", page);
-	ASSERT_EQ(0, probe_read(p, NULL));
-	ASSERT_TRUE(check_page(p, page)) TH_LOG("page %u corrupted", page);
-}
-
-static void check_gone(struct __test_metadata *_metadata, char *base,
-		       unsigned int page)
-{
-	char *p = base + page * page_size();
-	void *fault = NULL;
-
-	ASSERT_FALSE(page_mapped(p)) TH_LOG("page %u should be unmapped", page);
-	ASSERT_EQ(SEGV_MAPERR, probe_read(p, &fault));
-	ASSERT_EQ(p, fault);
-}
 
 static void check_einval(struct __test_metadata *_metadata,
 			 unsigned long addr, size_t len)
@@ -91,8 +71,8 @@ TEST(unaligned_addr)
 	check_einval(_metadata, (unsigned long)base + page_size() / 2,
 		     page_size());
 	check_einval(_metadata, (unsigned long)base + page_size() - 1, 1);
-	check_present(_metadata, base, 0);
-	check_present(_metadata, base, 1);
+	check_kept(_metadata, base, 0, 0, "page");
+	check_kept(_metadata, base, 1, 1, "page");
 }
 
 TEST(zero_len)
@@ -102,7 +82,7 @@ TEST(zero_len)
 	ASSERT_NE(NULL, base);
 	check_einval(_metadata, (unsigned long)base, 0);
 	check_einval(_metadata, 0, 0);
-	check_present(_metadata, base, 0);
+	check_kept(_metadata, base, 0, 0, "page");
 }
 
 /* addr + len beyond the end of the address space. */
@@ -118,7 +98,7 @@ TEST(len_wraps)
 	check_einval(_metadata, addr, -addr);
 	/* Would wrap only once rounded up to a page. */
 	check_einval(_metadata, addr, -addr - 1);
-	check_present(_metadata, base, 0);
+	check_kept(_metadata, base, 0, 0, "page");
 }
 
 /* No TASK_SIZE is that large: the last page of the 64-bit space. */
@@ -153,7 +133,7 @@ TEST(len_beyond_task_size)
 	check_einval(_metadata, ts - page_size(), 2 * page_size());
 	/* One byte more than the rest of the address space, no wrap. */
 	check_einval(_metadata, addr, ts - addr + 1);
-	check_present(_metadata, base, 0);
+	check_kept(_metadata, base, 0, 0, "page");
 }
 
 /* The highest page below TASK_SIZE is a valid munmap() target. */
@@ -173,7 +153,7 @@ TEST(last_user_page)
 	fill_page(p, 0);
 
 	ASSERT_EQ(0, munmap(p, page_size()));
-	check_gone(_metadata, p, 0);
+	check_gone(_metadata, p, 0, "page");
 }
 
 /* munmap(addr, 1) removes the whole page holding addr. */
@@ -183,16 +163,16 @@ TEST(unaligned_len_rounds_up)
 
 	ASSERT_NE(NULL, base);
 	ASSERT_EQ(0, munmap(base, 1));
-	check_gone(_metadata, base, 0);
-	check_present(_metadata, base, 1);
+	check_gone(_metadata, base, 0, "page");
+	check_kept(_metadata, base, 1, 1, "page");
 
 	ASSERT_EQ(0, munmap(base + page_size(), page_size() + 1));
-	check_gone(_metadata, base, 1);
-	check_gone(_metadata, base, 2);
-	check_present(_metadata, base, 3);
+	check_gone(_metadata, base, 1, "page");
+	check_gone(_metadata, base, 2, "page");
+	check_kept(_metadata, base, 3, 3, "page");
 
 	ASSERT_EQ(0, munmap(base + 3 * page_size(), page_size() - 1));
-	check_gone(_metadata, base, 3);
+	check_gone(_metadata, base, 3, "page");
 }
 
 TEST(unmapped_range)
@@ -201,7 +181,7 @@ TEST(unmapped_range)
 
 	ASSERT_NE(NULL, base);
 	ASSERT_EQ(0, munmap(base, 2 * page_size()));
-	check_gone(_metadata, base, 0);
+	check_gone(_metadata, base, 0, "page");
 	ASSERT_EQ(0, munmap(base, 2 * page_size()));
 	ASSERT_EQ(0, munmap(base + page_size(), 1));
 }
@@ -220,14 +200,14 @@ TEST(tagged_addr)
 	ASSERT_NE(NULL, base);
 #if defined(__x86_64__)
 	check_einval(_metadata, tagged, page_size());
-	check_present(_metadata, base, 0);
+	check_kept(_metadata, base, 0, 0, "page");
 #elif defined(__aarch64__)
 	ASSERT_EQ(0, munmap((void *)tagged, page_size()));
-	check_gone(_metadata, base, 0);
+	check_gone(_metadata, base, 0, "page");
 #else
 	SKIP(return, "untagged_addr() behaviour of this architecture not known");
 #endif
-	check_present(_metadata, base, 1);
+	check_kept(_metadata, base, 1, 1, "page");
 }
 
 TEST_HARNESS_MAIN

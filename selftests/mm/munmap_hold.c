@@ -259,14 +259,6 @@ static bool expect_exclusive(enum kind kind, enum expect e)
 	       kind == KIND_UPROBE;
 }
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* ---- The fixture: what a scenario needs besides its mapping ---- */
 
 FIXTURE(hold) {

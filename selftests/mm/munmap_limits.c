@@ -44,6 +44,7 @@
 
 #include "kselftest_harness.h"
 #include "munmap_util.h"
+#include "munmap_checks.h"
 
 #define MAX_MAP_COUNT	"/proc/sys/vm/max_map_count"
 
@@ -265,16 +266,9 @@ FIXTURE_SETUP(limit)
 				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
 	for (i = 0; i < NPAGES; i++)
 		fill_page(self->map + i * ps, i);
-	if (variant->mlock && mlock(self->map, NPAGES * ps)) {
-		struct rlimit rl = { 0 };
-		int err = errno;
-
-		ASSERT_TRUE(err == EPERM || err == ENOMEM)
-			TH_LOG("mlock: %s", strerror(err));
-		getrlimit(RLIMIT_MEMLOCK, &rl);
-		SKIP(return, "mlock: %s (RLIMIT_MEMLOCK %lu bytes)",
-		     strerror(err), (unsigned long)rl.rlim_cur);
-	}
+	if (variant->mlock &&
+	    !mlock_or_skip(_metadata, self->map, NPAGES * ps, 0))
+		return;
 
 	self->limit = set_limit(_metadata, self);
 	if (!self->limit)
@@ -359,28 +353,23 @@ static void check_acct(struct __test_metadata *_metadata,
 }
 
 /* Pages [@first, @first + @n) of the mapping hold their pattern. */
-static void check_kept(struct __test_metadata *_metadata, char *map,
+static void kept_pages(struct __test_metadata *_metadata, char *map,
 		       unsigned int first, unsigned int n)
 {
 	unsigned int i;
 
-	for (i = first; i < first + n; i++) {
-		ASSERT_EQ(0, probe_read(map + i * page_size(), NULL))
-			TH_LOG("page %u should be mapped", i);
-		ASSERT_TRUE(check_page(map + i * page_size(), i))
-			TH_LOG("page %u lost its contents", i);
-	}
+	for (i = first; i < first + n; i++)
+		check_kept(_metadata, map, i, i, "page");
 }
 
-static void check_gone(struct __test_metadata *_metadata, char *map,
+/* Pages [@first, @first + @n) of the mapping are gone. */
+static void gone_pages(struct __test_metadata *_metadata, char *map,
 		       unsigned int first, unsigned int n)
 {
 	unsigned int i;
 
-	for (i = first; i < first + n; i++) {
-		ASSERT_EQ(SEGV_MAPERR, probe_read(map + i * page_size(), NULL))
-			TH_LOG("page %u should be unmapped", i);
-	}
+	for (i = first; i < first + n; i++)
+		check_gone(_metadata, map, i, "page");
 }
 
 /* Cutting a hole in the middle of a VMA at the limit: ENOMEM, no change. */
@@ -414,7 +403,7 @@ TEST_F(limit, middle_split_at_limit_fails)
 	if (variant->mlock) {
 		ASSERT_LE((long)(NPAGES * ps / 1024), after.vm_lck);
 	}
-	check_kept(_metadata, self->map, 0, NPAGES);
+	kept_pages(_metadata, self->map, 0, NPAGES);
 }
 
 /* One VMA below the limit the same munmap() succeeds and reaches it. */
@@ -435,9 +424,9 @@ TEST_F(limit, middle_split_below_limit)
 	check_acct(_metadata, &before, &after, -(long)(4 * ps / 1024));
 	ASSERT_EQ(before.vm_lck - (variant->mlock ? (long)(4 * ps / 1024) : 0),
 		  after.vm_lck);
-	check_kept(_metadata, self->map, 0, 6);
-	check_gone(_metadata, self->map, 6, 4);
-	check_kept(_metadata, self->map, 10, 6);
+	kept_pages(_metadata, self->map, 0, 6);
+	gone_pages(_metadata, self->map, 6, 4);
+	kept_pages(_metadata, self->map, 10, 6);
 
 	n = maps_in_window((unsigned long)self->map,
 			   (unsigned long)self->map + NPAGES * ps, got, 4);
@@ -449,7 +438,7 @@ TEST_F(limit, middle_split_below_limit)
 	errno = 0;
 	ASSERT_EQ(-1, munmap(self->map + 2 * ps, ps));
 	ASSERT_EQ(ENOMEM, errno);
-	check_kept(_metadata, self->map, 0, 6);
+	kept_pages(_metadata, self->map, 0, 6);
 }
 
 /* Head, tail and whole unmaps at the limit add no VMA: all succeed. */
@@ -467,8 +456,8 @@ TEST_F(limit, head_tail_whole_at_limit)
 	take_state(_metadata, &after);
 	ASSERT_EQ(before.count, after.count);
 	check_acct(_metadata, &before, &after, -2 * kb);
-	check_gone(_metadata, self->map, 0, 2);
-	check_kept(_metadata, self->map, 2, NPAGES - 2);
+	gone_pages(_metadata, self->map, 0, 2);
+	kept_pages(_metadata, self->map, 2, NPAGES - 2);
 
 	ASSERT_EQ(0, munmap(self->map + (NPAGES - 2) * ps, 2 * ps))
 		TH_LOG("tail at the limit: %s", strerror(errno));
@@ -476,8 +465,8 @@ TEST_F(limit, head_tail_whole_at_limit)
 	ASSERT_EQ(before.count, after.count);
 	check_acct(_metadata, &before, &after, -4 * kb);
 	ASSERT_EQ(before.vm_lck - (variant->mlock ? 4 * kb : 0), after.vm_lck);
-	check_gone(_metadata, self->map, NPAGES - 2, 2);
-	check_kept(_metadata, self->map, 2, NPAGES - 4);
+	gone_pages(_metadata, self->map, NPAGES - 2, 2);
+	kept_pages(_metadata, self->map, 2, NPAGES - 4);
 
 	ASSERT_EQ(0, munmap(self->map + 2 * ps, (NPAGES - 4) * ps));
 	take_state(_metadata, &after);
@@ -485,7 +474,7 @@ TEST_F(limit, head_tail_whole_at_limit)
 	check_acct(_metadata, &before, &after, -NPAGES * kb);
 	ASSERT_EQ(before.vm_lck - (variant->mlock ? NPAGES * kb : 0),
 		  after.vm_lck);
-	check_gone(_metadata, self->map, 0, NPAGES);
+	gone_pages(_metadata, self->map, 0, NPAGES);
 }
 
 /*
@@ -513,9 +502,9 @@ TEST_F(limit, two_vma_split_at_limit)
 	ASSERT_EQ(before.count, after.count);
 	/* mprotect() to read-only keeps VM_ACCOUNT: all 4 pages had it. */
 	check_acct(_metadata, &before, &after, -(long)(4 * ps / 1024));
-	check_kept(_metadata, self->map, 0, 6);
-	check_gone(_metadata, self->map, 6, 4);
-	check_kept(_metadata, self->map, 10, 6);
+	kept_pages(_metadata, self->map, 0, 6);
+	gone_pages(_metadata, self->map, 6, 4);
+	kept_pages(_metadata, self->map, 10, 6);
 	n = maps_in_window((unsigned long)self->map,
 			   (unsigned long)self->map + NPAGES * ps, got, 4);
 	ASSERT_EQ(2, n);
@@ -538,9 +527,9 @@ TEST_F(limit, retry_after_freeing_one)
 	unfill_to(_metadata, self, self->limit - 1);
 	ASSERT_EQ(0, munmap(self->map + 6 * ps, 4 * ps));
 	ASSERT_EQ(self->limit, mm_map_count());
-	check_kept(_metadata, self->map, 0, 6);
-	check_gone(_metadata, self->map, 6, 4);
-	check_kept(_metadata, self->map, 10, 6);
+	kept_pages(_metadata, self->map, 0, 6);
+	gone_pages(_metadata, self->map, 6, 4);
+	kept_pages(_metadata, self->map, 10, 6);
 }
 
 /*

@@ -19,6 +19,7 @@
 
 #include "kselftest_harness.h"
 #include "munmap_util.h"
+#include "munmap_checks.h"
 
 #define MAX_VMAS	16
 
@@ -232,17 +233,8 @@ TEST(mlock_vmlck)
 	before = status_kb("VmLck");
 	ASSERT_LE(0, before);
 
-	if (mlock(base, NPAGES * ps)) {
-		struct rlimit rl = { 0 };
-		int err = errno;
-
-		/* Only a too small RLIMIT_MEMLOCK is a reason not to test. */
-		ASSERT_TRUE(err == EPERM || err == ENOMEM)
-			TH_LOG("mlock: %s", strerror(err));
-		getrlimit(RLIMIT_MEMLOCK, &rl);
-		SKIP(return, "mlock: %s (RLIMIT_MEMLOCK %lu bytes)",
-		     strerror(err), (unsigned long)rl.rlim_cur);
-	}
+	if (!mlock_or_skip(_metadata, base, NPAGES * ps, 0))
+		return;
 	ASSERT_EQ(before + NPAGES * kb, status_kb("VmLck"));
 
 	/* Split the locked VMA in three: four pages fewer locked. */

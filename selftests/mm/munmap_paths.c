@@ -25,6 +25,7 @@
 
 #include "kselftest_harness.h"
 #include "munmap_util.h"
+#include "munmap_checks.h"
 
 #ifndef MAP_GROWSDOWN
 #define MAP_GROWSDOWN	0x0100
@@ -54,17 +55,6 @@ static bool page_is_zero(const char *page)
 	return true;
 }
 
-/* Page @i of @base is mapped and holds fill_page()'s pattern for @tag. */
-static void check_kept(struct __test_metadata *_metadata, const char *base,
-		       unsigned int i, unsigned long tag)
-{
-	const char *p = base + pages(i);
-
-	ASSERT_TRUE(page_mapped(p)) TH_LOG("page %u should be mapped", i);
-	ASSERT_EQ(0, probe_read(p, NULL)) TH_LOG("page %u should be readable", i);
-	ASSERT_TRUE(check_page(p, tag)) TH_LOG("page %u lost its contents", i);
-}
-
 /* Page @i of @base is mapped and reads as zeroes: a new page. */
 static void check_zero(struct __test_metadata *_metadata, const char *base,
 		       unsigned int i)
@@ -74,19 +64,6 @@ static void check_zero(struct __test_metadata *_metadata, const char *base,
 	ASSERT_EQ(0, probe_read(p, NULL)) TH_LOG("page %u should be readable", i);
 	ASSERT_TRUE(page_is_zero(p))
 		TH_LOG("page %u should be a new zeroed page", i);
-}
-
-/* Page @i of @base is not mapped, and an access faults as such. */
-static void check_gone(struct __test_metadata *_metadata, const char *base,
-		       unsigned int i)
-{
-	const char *p = base + pages(i);
-	void *fault = NULL;
-
-	ASSERT_FALSE(page_mapped(p)) TH_LOG("page %u should be unmapped", i);
-	ASSERT_EQ(SEGV_MAPERR, probe_read(p, &fault))
-		TH_LOG("page %u should fault as unmapped", i);
-	ASSERT_EQ(p, fault);
 }
 
 /* [@lo, @hi) of /proc/self/maps holds exactly the @n VMAs of @want. */
@@ -121,23 +98,6 @@ static void check_vm_size(struct __test_metadata *_metadata, long before_kb,
 {
 	ASSERT_EQ(before_kb + pages_added * (long)(page_size() >> 10),
 		  status_kb("VmSize"));
-}
-
-/* mlock(), or SKIP when RLIMIT_MEMLOCK is too small for it. */
-static bool mlock_or_skip(struct __test_metadata *_metadata, void *addr,
-			  size_t len)
-{
-	struct rlimit rl = { 0 };
-	int err;
-
-	if (!mlock(addr, len))
-		return true;
-	err = errno;
-	ASSERT_TRUE(err == EPERM || err == ENOMEM)
-		TH_LOG("mlock: %s", strerror(err));
-	getrlimit(RLIMIT_MEMLOCK, &rl);
-	SKIP(return false, "mlock: %s (RLIMIT_MEMLOCK %lu bytes)",
-	     strerror(err), (unsigned long)rl.rlim_cur);
 }
 
 /* ---- Next to a MAP_GROWSDOWN VMA ---- */
@@ -281,7 +241,7 @@ static void check_gd_kept(struct __test_metadata *_metadata,
 	unsigned int i;
 
 	for (i = first; i < GD_PAGES; i++)
-		check_kept(_metadata, self->gd, i, i);
+		check_kept(_metadata, self->gd, i, i, "page");
 }
 
 /*
@@ -409,9 +369,9 @@ TEST(mremap_shrink)
 	ASSERT_EQ(base, mremap(base, pages(NPAGES), pages(KEEP), 0));
 	for (i = 0; i < NPAGES; i++) {
 		if (i < KEEP)
-			check_kept(_metadata, base, i, i);
+			check_kept(_metadata, base, i, i, "page");
 		else
-			check_gone(_metadata, base, i);
+			check_gone(_metadata, base, i, "page");
 	}
 	check_maps(_metadata, base, base + pages(NPAGES), &kept, 1);
 	check_vm_size(_metadata, vm_size, KEEP - NPAGES);
@@ -420,7 +380,7 @@ TEST(mremap_shrink)
 	ASSERT_EQ(base, mremap(base, pages(KEEP), pages(NPAGES), 0));
 	for (i = 0; i < NPAGES; i++) {
 		if (i < KEEP)
-			check_kept(_metadata, base, i, i);
+			check_kept(_metadata, base, i, i, "page");
 		else
 			check_zero(_metadata, base, i);
 	}
@@ -440,7 +400,7 @@ TEST(mremap_shrink_mlocked)
 
 	ASSERT_NE(NULL, base);
 	ASSERT_LE(0, vm_lck);
-	if (!mlock_or_skip(_metadata, base, pages(NPAGES)))
+	if (!mlock_or_skip(_metadata, base, pages(NPAGES), 0))
 		return;
 	ASSERT_EQ(vm_lck + NPAGES * kb, status_kb("VmLck"));
 
@@ -448,9 +408,9 @@ TEST(mremap_shrink_mlocked)
 	ASSERT_EQ(vm_lck + KEEP * kb, status_kb("VmLck"));
 	for (i = 0; i < NPAGES; i++) {
 		if (i < KEEP)
-			check_kept(_metadata, base, i, i);
+			check_kept(_metadata, base, i, i, "page");
 		else
-			check_gone(_metadata, base, i);
+			check_gone(_metadata, base, i, "page");
 	}
 	check_maps(_metadata, base, base + pages(NPAGES), &kept, 1);
 
@@ -494,9 +454,9 @@ TEST(brk_shrink)
 	ASSERT_EQ(base + pages(KEEP), (char *)sbrk(0));
 	for (i = 0; i < NPAGES; i++) {
 		if (i < KEEP)
-			check_kept(_metadata, base, i, i);
+			check_kept(_metadata, base, i, i, "page");
 		else
-			check_gone(_metadata, base, i);
+			check_gone(_metadata, base, i, "page");
 	}
 	check_maps(_metadata, base, base + pages(NPAGES),
 		   &(struct piece){ base, pages(KEEP), "rw-p" }, 1);
@@ -537,7 +497,7 @@ TEST(map_fixed_inside)
 		if (i >= 4 && i < 8)
 			check_zero(_metadata, base, i);
 		else
-			check_kept(_metadata, base, i, i);
+			check_kept(_metadata, base, i, i, "page");
 	}
 	check_maps(_metadata, base, base + pages(NPAGES), &whole, 1);
 	ASSERT_EQ(count, map_count());
@@ -570,7 +530,7 @@ TEST(map_fixed_across)
 		if (i >= 6 && i < 10)
 			check_zero(_metadata, base, i);
 		else
-			check_kept(_metadata, base, i, i);
+			check_kept(_metadata, base, i, i, "page");
 	}
 	check_maps(_metadata, base, base + pages(NPAGES), want,
 		   ARRAY_SIZE(want));
@@ -599,7 +559,7 @@ TEST(map_fixed_over_mlocked)
 
 	ASSERT_NE(NULL, base);
 	ASSERT_LE(0, vm_lck);
-	if (!mlock_or_skip(_metadata, base, pages(NPAGES)))
+	if (!mlock_or_skip(_metadata, base, pages(NPAGES), 0))
 		return;
 	count = map_count();
 	ASSERT_LE(0, count);
@@ -612,7 +572,7 @@ TEST(map_fixed_over_mlocked)
 		if (i >= 4 && i < 8)
 			check_zero(_metadata, base, i);
 		else
-			check_kept(_metadata, base, i, i);
+			check_kept(_metadata, base, i, i, "page");
 	}
 	check_maps(_metadata, base, base + pages(NPAGES), want,
 		   ARRAY_SIZE(want));
@@ -686,15 +646,15 @@ TEST(shmdt_whole)
 	for (i = 0; i < NPAGES; i++)
 		fill_page(a + pages(i), i);
 	for (i = 0; i < NPAGES; i++)
-		check_kept(_metadata, b, i, i);
+		check_kept(_metadata, b, i, i, "page");
 	ASSERT_EQ(2, shm_nattch(_metadata, id));
 	ASSERT_EQ(count + 2, map_count());
 	check_vm_size(_metadata, vm_size, 2 * NPAGES);
 
 	ASSERT_EQ(0, shmdt(a));
 	for (i = 0; i < NPAGES; i++) {
-		check_gone(_metadata, a, i);
-		check_kept(_metadata, b, i, i);
+		check_gone(_metadata, a, i, "page");
+		check_kept(_metadata, b, i, i, "page");
 	}
 	check_maps(_metadata, a, a + pages(NPAGES), NULL, 0);
 	check_maps(_metadata, b, b + pages(NPAGES),
@@ -734,9 +694,9 @@ TEST(shmdt_after_partial_munmap)
 	check_maps(_metadata, a, a + pages(NPAGES), want, ARRAY_SIZE(want));
 	for (i = 0; i < NPAGES; i++) {
 		if (i >= 4 && i < 8)
-			check_gone(_metadata, a, i);
+			check_gone(_metadata, a, i, "page");
 		else
-			check_kept(_metadata, a, i, i);
+			check_kept(_metadata, a, i, i, "page");
 	}
 	ASSERT_EQ(2, shm_nattch(_metadata, id));
 	ASSERT_EQ(count + 2, map_count());
@@ -744,7 +704,7 @@ TEST(shmdt_after_partial_munmap)
 
 	ASSERT_EQ(0, shmdt(a));
 	for (i = 0; i < NPAGES; i++)
-		check_gone(_metadata, a, i);
+		check_gone(_metadata, a, i, "page");
 	check_maps(_metadata, a, a + pages(NPAGES), NULL, 0);
 	ASSERT_EQ(-1, shm_nattch(_metadata, id))
 		TH_LOG("the segment outlived its last detach");
@@ -777,12 +737,12 @@ TEST(shmdt_head_munmapped)
 	check_maps(_metadata, a, a + pages(NPAGES),
 		   &(struct piece){ a + pages(4), pages(NPAGES - 4), "rw-s" }, 1);
 	for (i = 4; i < NPAGES; i++)
-		check_kept(_metadata, a, i, i);
+		check_kept(_metadata, a, i, i, "page");
 	ASSERT_EQ(1, shm_nattch(_metadata, id));
 
 	ASSERT_EQ(0, shmdt(a));
 	for (i = 0; i < NPAGES; i++)
-		check_gone(_metadata, a, i);
+		check_gone(_metadata, a, i, "page");
 	ASSERT_EQ(-1, shm_nattch(_metadata, id))
 		TH_LOG("the segment outlived its last detach");
 	ASSERT_EQ(count, map_count());

@@ -166,14 +166,6 @@ static uint64_t next_rand(uint64_t *s)
 	return *s;
 }
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /*
  * Check the words a read looks at, the page's pattern in the probe words,
  * a sequence number XORed into it in the other threads' slots, and

@@ -50,6 +50,7 @@
 
 #include "kselftest_harness.h"
 #include "munmap_util.h"
+#include "munmap_checks.h"
 
 /* The companion module's device (module/mmap_lock_hold.h, MLH_DEV_PATH). */
 #define MLH_DEV_PATH	"/dev/mmap_lock_hold"
@@ -462,27 +463,6 @@ static bool special_page_ok(enum kind kind, const char *page, size_t index)
 	return false;
 }
 
-static void check_present(struct __test_metadata *_metadata, const char *page,
-			  const char *what, size_t index)
-{
-	ASSERT_TRUE(page_mapped(page))
-		TH_LOG("%s page %zu should be mapped", what, index);
-	ASSERT_EQ(0, probe_read(page, NULL))
-		TH_LOG("%s page %zu should be readable", what, index);
-}
-
-static void check_gone(struct __test_metadata *_metadata, const char *page,
-		       const char *what, size_t index)
-{
-	void *fault = NULL;
-
-	ASSERT_FALSE(page_mapped(page))
-		TH_LOG("%s page %zu should be unmapped", what, index);
-	ASSERT_EQ(SEGV_MAPERR, probe_read(page, &fault))
-		TH_LOG("%s page %zu should fault as unmapped", what, index);
-	ASSERT_EQ(page, fault);
-}
-
 /*
  * Only some pages of the neighbours are filled and checked: their edges
  * and the two pages around their middle, where the mixed unmap cuts.  The
@@ -519,23 +499,16 @@ static void check_neighbours(struct __test_metadata *_metadata,
 	size_t p;
 
 	for (i = 0; (p = nb_sample(i)) != SIZE_MAX; i++) {
-		char *l = self->left + p * page_size();
-		char *r = self->right + p * page_size();
-
-		if (!mixed || p < half) {
-			check_present(_metadata, l, "left", p);
-			ASSERT_TRUE(check_page(l, LEFT_TAG + p))
-				TH_LOG("left page %zu lost its contents", p);
-		} else {
-			check_gone(_metadata, l, "left", p);
-		}
-		if (!mixed || p >= half) {
-			check_present(_metadata, r, "right", p);
-			ASSERT_TRUE(check_page(r, RIGHT_TAG + p))
-				TH_LOG("right page %zu lost its contents", p);
-		} else {
-			check_gone(_metadata, r, "right", p);
-		}
+		if (!mixed || p < half)
+			check_kept(_metadata, self->left, p, LEFT_TAG + p,
+				   "left page");
+		else
+			check_gone(_metadata, self->left, p, "left page");
+		if (!mixed || p >= half)
+			check_kept(_metadata, self->right, p, RIGHT_TAG + p,
+				   "right page");
+		else
+			check_gone(_metadata, self->right, p, "right page");
 	}
 }
 
@@ -553,13 +526,15 @@ static void check_units(struct __test_metadata *_metadata,
 			char *page = self->special + index * page_size();
 
 			if (units & (1U << u)) {
-				check_present(_metadata, page, "special", index);
+				check_present(_metadata, self->special, index,
+					      "special page");
 				ASSERT_TRUE(special_page_ok(kind, page, index))
 					TH_LOG("special page %zu: wrong contents",
 					       index);
 			} else if (i == 0 || i == per_unit / 2 ||
 				   i == per_unit - 1) {
-				check_gone(_metadata, page, "special", index);
+				check_gone(_metadata, self->special, index,
+					   "special page");
 			}
 		}
 	}
@@ -797,19 +772,10 @@ static bool build(struct __test_metadata *_metadata,
 	 * test guest).  The special VMA is populated already.
 	 */
 	if (variant->mlock &&
-	    (mlock2(self->left, NB_SIZE, MLOCK_ONFAULT) ||
-	     mlock2(self->right, NB_SIZE, MLOCK_ONFAULT) ||
-	     mlock(self->special, NUNITS * self->unit))) {
-		struct rlimit rl = { 0 };
-		int err = errno;
-
-		/* Only a too small RLIMIT_MEMLOCK is a reason not to test. */
-		ASSERT_TRUE(err == EPERM || err == ENOMEM)
-			TH_LOG("mlock: %s", strerror(err));
-		getrlimit(RLIMIT_MEMLOCK, &rl);
-		SKIP(return false, "mlock: %s (RLIMIT_MEMLOCK %lu bytes)",
-		     strerror(err), (unsigned long)rl.rlim_cur);
-	}
+	    (!mlock_or_skip(_metadata, self->left, NB_SIZE, MLOCK_ONFAULT) ||
+	     !mlock_or_skip(_metadata, self->right, NB_SIZE, MLOCK_ONFAULT) ||
+	     !mlock_or_skip(_metadata, self->special, NUNITS * self->unit, 0)))
+		return false;
 
 	check_window(_metadata, self, variant->kind, ALL_UNITS, false);
 	d = layout_delta(self, variant, ALL_UNITS, false);

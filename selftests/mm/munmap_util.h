@@ -49,6 +49,8 @@ struct vma_range {
 
 size_t page_size(void);
 
+/* CLOCK_MONOTONIC, in ns: the clock the module's windows use too. */
+long long now_ns(void);
 
 /* Fill/check a page with a pattern derived from @tag (e.g. its index). */
 void fill_page(void *page, unsigned long tag);
