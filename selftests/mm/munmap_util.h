@@ -156,7 +156,6 @@ int vma_has_vmflag(unsigned long addr, const char *flag);
 int vmflags_in_window(unsigned long lo, unsigned long hi, const char *flags,
 		      struct vma_range *out, unsigned int *bits, int max);
 
-
 /*
  * tracefs with uprobe_events: the one the system has mounted, or one the
  * calling process mounts in a mount namespace of its own (nothing outside

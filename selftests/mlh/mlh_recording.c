@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mmap_lock_hold module (module/, Documentation/module.md) records
+ * what it is asked to: its control files, nothing while disabled, only
+ * the process of the tgid filter, each window under the operation that
+ * took it, and several threads at once while another reads the reports.
+ *
+ * Needs the module loaded (insmod mmap_lock_hold.ko) and root: every test
+ * SKIPs with the reason otherwise.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "munmap_util.h"
+#include "mlh_util.h"
+#include "mmap_lock_hold.h"
+#include "mlh_test.h"
+
+TEST_F(mlh, control_files)
+{
+	char buf[64];
+	struct mlh_stats s;
+
+	if (unusable())
+		SKIP(return, "%s", unusable());
+	ASSERT_LT(0, dbg_read("enable", buf, sizeof(buf)));
+	ASSERT_STREQ("0\n", buf);
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
+	ASSERT_LT(0, dbg_read("enable", buf, sizeof(buf)));
+	ASSERT_STREQ("1\n", buf);
+	/* Enabling twice is not an error, nor is disabling twice. */
+	ASSERT_EQ(0, dbg_write_err("enable", "1\n"));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
+	ASSERT_LT(0, dbg_read("enable", buf, sizeof(buf)));
+	ASSERT_STREQ("0\n", buf);
+
+	ASSERT_LT(0, dbg_read("tgid", buf, sizeof(buf)));
+	ASSERT_EQ(getpid(), atoi(buf));
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	ASSERT_EQ(MLH_STATS_VERSION, s.version);
+	/* Every key of the report is known here. */
+	ASSERT_EQ(0, s.unknown);
+	ASSERT_EQ(0, s.enabled);
+	ASSERT_EQ(getpid(), s.tgid);
+	ASSERT_LT(0, dbg_read("summary", buf, sizeof(buf)));
+}
+
+TEST_F(mlh, nothing_recorded_while_disabled)
+{
+	const struct mlh_op_stat *o;
+	struct mlh_stats s;
+
+	if (unusable())
+		SKIP(return, "%s", unusable());
+	ASSERT_EQ(0, churn(20));
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	EXPECT_EQ(0, s.windows);
+	EXPECT_EQ(0, s.opened);
+	EXPECT_EQ(0, s.nops);
+
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
+	ASSERT_EQ(0, churn(3));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
+	ASSERT_EQ(0, churn(20));
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	EXPECT_EQ(0, s.enabled);
+	o = mlh_find_op(&s, "munmap");
+	EXPECT_EQ(3, o->count);
+	EXPECT_EQ(SYS_munmap, o->nr);
+	EXPECT_STREQ("syscall", o->class);
+	EXPECT_LE(o->min, o->p50);
+	EXPECT_LE(o->p50, o->p99);
+	EXPECT_LE(o->p99, o->max);
+	EXPECT_EQ(3, mlh_find_op(&s, "mmap")->count);
+	EXPECT_EQ(s.windows, s.opened);
+	EXPECT_EQ(s.opened, s.closed_release + s.closed_downgrade);
+	EXPECT_EQ(0, s.open);
+
+	ASSERT_EQ(0, dbg_write_err("reset", "1"));
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	EXPECT_EQ(0, s.windows);
+	EXPECT_EQ(0, s.opened);
+	EXPECT_EQ(0, s.nops);
+}
+
+TEST_F(mlh, tgid_filter)
+{
+	int go[2], status;
+	struct mlh_stats s;
+	char tgid[16];
+	pid_t child;
+
+	if (unusable())
+		SKIP(return, "%s", unusable());
+	ASSERT_EQ(0, pipe(go));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		char c;
+
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		_exit(churn(5) ? 1 : 0);
+	}
+	close(go[0]);
+
+	/* Only our own windows: none of the child's. */
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(0, churn(2));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	EXPECT_EQ(2, mlh_find_op(&s, "munmap")->count);
+	EXPECT_EQ(0, mlh_find_op(&s, "exit")->count);
+
+	/* Only the child's, whose exit_mmap() is 'exit'. */
+	ASSERT_EQ(0, dbg_write_err("reset", "1"));
+	close(go[1]);
+	ASSERT_EQ(0, pipe(go));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		char c;
+
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		_exit(churn(5) ? 1 : 0);
+	}
+	close(go[0]);
+	snprintf(tgid, sizeof(tgid), "%d", child);
+	ASSERT_EQ(0, dbg_write_err("tgid", tgid));
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
+	ASSERT_EQ(0, churn(2));
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
+	close(go[1]);
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	EXPECT_EQ(5, mlh_find_op(&s, "munmap")->count);
+	EXPECT_EQ(1, mlh_find_op(&s, "exit")->count);
+	EXPECT_STREQ("exit", mlh_find_op(&s, "exit")->class);
+}
+
+TEST_F(mlh, attribution)
+{
+	unsigned long ps = page_size();
+	char *p, *q, *brk0;
+	struct mlh_stats s;
+
+	if (unusable())
+		SKIP(return, "%s", unusable());
+	p = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	brk0 = (char *)syscall(SYS_brk, 0);
+
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
+	ASSERT_EQ(0, mprotect(p, ps, PROT_READ));
+	q = mremap(p, 4 * ps, 2 * ps, 0);
+	ASSERT_EQ(p, q);
+	ASSERT_EQ((long)(brk0 + 4 * ps), syscall(SYS_brk, brk0 + 4 * ps));
+	ASSERT_EQ((long)brk0, syscall(SYS_brk, brk0));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
+	ASSERT_EQ(0, munmap(p, 2 * ps));
+
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	EXPECT_EQ(1, mlh_find_op(&s, "mprotect")->count);
+	EXPECT_EQ(SYS_mprotect, mlh_find_op(&s, "mprotect")->nr);
+	EXPECT_EQ(1, mlh_find_op(&s, "mremap")->count);
+	EXPECT_EQ(2, mlh_find_op(&s, "brk")->count);
+	EXPECT_EQ(0, mlh_find_op(&s, "kernel")->count);
+}
+
+/* Several threads record at once while another reads the reports. */
+#define WORKERS		4
+#define ROUNDS		200
+
+struct concurrency {
+	pthread_barrier_t start;	/* workers, reader, main */
+	pthread_barrier_t churned;	/* workers, main */
+	pthread_barrier_t stopped;	/* workers, main */
+	int done;			/* __atomic */
+	int failed;
+	int reads;
+	long last_windows;
+};
+
+/*
+ * A worker may only exit once recording is off: glibc unmaps the stacks
+ * of exited threads beyond its cache, and that munmap() would count.
+ */
+static void *worker(void *arg)
+{
+	struct concurrency *c = arg;
+
+	pthread_barrier_wait(&c->start);
+	if (churn(ROUNDS))
+		__atomic_store_n(&c->failed, 1, __ATOMIC_SEQ_CST);
+	pthread_barrier_wait(&c->churned);
+	pthread_barrier_wait(&c->stopped);
+	return NULL;
+}
+
+static void *reader(void *arg)
+{
+	static char buf[65536];
+	struct concurrency *c = arg;
+	static struct mlh_stats s;
+
+	pthread_barrier_wait(&c->start);
+	while (!__atomic_load_n(&c->done, __ATOMIC_SEQ_CST)) {
+		if (dbg_read("summary", buf, sizeof(buf)) <= 0 ||
+		    dbg_read("stats", buf, sizeof(buf)) <= 0 ||
+		    mlh_parse_stats(buf, &s)) {
+			c->failed = 2;
+			break;
+		}
+		/* Totals only grow; windows is the sum of the op lines. */
+		if (!mlh_stats_consistent(&s) ||
+		    s.windows < c->last_windows) {
+			c->failed = 3;
+			break;
+		}
+		c->last_windows = s.windows;
+		c->reads++;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(mlh, concurrent_recording, BIG_TIMEOUT)
+{
+	struct concurrency c = { .done = 0 };
+	pthread_t w[WORKERS], r;
+	const struct mlh_op_stat *o;
+	struct mlh_stats s;
+	int i;
+
+	if (unusable())
+		SKIP(return, "%s", unusable());
+	ASSERT_EQ(0, pthread_barrier_init(&c.start, NULL, WORKERS + 2));
+	ASSERT_EQ(0, pthread_barrier_init(&c.churned, NULL, WORKERS + 1));
+	ASSERT_EQ(0, pthread_barrier_init(&c.stopped, NULL, WORKERS + 1));
+	for (i = 0; i < WORKERS; i++)
+		ASSERT_EQ(0, pthread_create(&w[i], NULL, worker, &c));
+	ASSERT_EQ(0, pthread_create(&r, NULL, reader, &c));
+
+	/* Threads and their stacks exist: from here on only the churn. */
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
+	pthread_barrier_wait(&c.start);
+	pthread_barrier_wait(&c.churned);
+	__atomic_store_n(&c.done, 1, __ATOMIC_SEQ_CST);
+	ASSERT_EQ(0, pthread_join(r, NULL));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
+	pthread_barrier_wait(&c.stopped);
+	for (i = 0; i < WORKERS; i++)
+		ASSERT_EQ(0, pthread_join(w[i], NULL));
+	ASSERT_EQ(0, c.failed);
+
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	o = mlh_find_op(&s, "munmap");
+	ksft_print_msg("%d threads x %d mmap+munmap: %ld windows, %d reports read meanwhile\n",
+		       WORKERS, ROUNDS, s.windows, c.reads);
+	ksft_print_msg("munmap windows: p50 %lld ns, p99 %lld ns, max %lld ns\n",
+		       o->p50, o->p99, o->max);
+	EXPECT_EQ(WORKERS * ROUNDS, o->count);
+	EXPECT_LE(WORKERS * ROUNDS, mlh_find_op(&s, "mmap")->count);
+	EXPECT_EQ(0, s.dropped);
+	EXPECT_EQ(0, s.replaced);
+	EXPECT_EQ(0, s.open);
+	EXPECT_EQ(s.opened, s.windows);
+	EXPECT_EQ(s.opened, s.closed_release + s.closed_downgrade);
+	EXPECT_LE(1, c.reads);
+}
+
+TEST_HARNESS_MAIN
