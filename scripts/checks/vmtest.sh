@@ -4,8 +4,10 @@
 # In-VM tests: build the selftests statically and boot the kernel under
 # test with them and the companion module (scripts/vm/boot.sh).  The
 # plan loads the module, runs every selftest ('make -C selftests list'),
-# unloads the module, then runs the selftests that load and unload it
-# themselves ('list-unloaded').
+# then the benchmarks ('list-bench') once, small (SMOKE_ENV), so that
+# they cannot rot between two 'make bench', unloads the module, then
+# runs the selftests that load and unload it themselves
+# ('list-unloaded').
 # Usage: scripts/checks/vmtest.sh [--write-plan FILE]
 #   --write-plan  only write the guest's plan to FILE and stop: no kernel
 #                 needed (the tooling tests use it)
@@ -47,6 +49,9 @@ write_plan() {
 		for p in $loaded; do
 			echo "run_test $p $p"
 		done
+		for p in $bench; do
+			echo "run_test $p env $SMOKE_ENV $p"
+		done
 		echo "run_test module_unload rmmod mmap_lock_hold"
 		for p in $unloaded; do
 			echo "run_test $p $p"
@@ -55,6 +60,10 @@ write_plan() {
 }
 
 loaded=$(make -s -C "$ROOT/selftests" list)
+# One run of every scenario at one small size: the bench's own checks
+# (one window of the call's operation, whole, per run) without its cost.
+bench=$(make -s -C "$ROOT/selftests" list-bench)
+SMOKE_ENV="RUNS=1 BENCH_SIZES=16M BENCH_CAP=16M BENCH_KERNEL=smoke"
 # They SKIP while the module is loaded: it must be absent when they start.
 unloaded=$(make -s -C "$ROOT/selftests" list-unloaded)
 if [[ ${1:-} == --write-plan ]]; then
@@ -69,7 +78,7 @@ log "$VM_NAME: building the selftests"
 make -s -C "$ROOT/selftests" KSRC="$LINUX" OUT="$BUILD/selftests" >/dev/null
 write_plan "$RESULTS/$VM_NAME.plan"
 files=()
-for p in $loaded $unloaded; do
+for p in $loaded $bench $unloaded; do
 	files+=(--file "$BUILD/selftests/$p")
 done
 # The suites built into the test kernel run under kunit.py, not at boot.

@@ -19,13 +19,16 @@ rc=0
 {
 	echo "module_load insmod /opt/tests/modules/mmap_lock_hold.ko"
 	for p in $(make -s -C "$ROOT/selftests" list); do echo "$p $p"; done
+	for p in $(make -s -C "$ROOT/selftests" list-bench); do
+		echo "$p env RUNS=1 BENCH_SIZES=16M BENCH_CAP=16M BENCH_KERNEL=smoke $p"
+	done
 	echo "module_unload rmmod mmap_lock_hold"
 	for p in $(make -s -C "$ROOT/selftests" list-unloaded); do echo "$p $p"; done
 } >"$tmp/want"
 ok=1
 ((rc == 0)) && runs "$tmp/plan" | cmp -s - "$tmp/want" &&
 	grep -qx 'export MUNMAP_SPLIT_EXPECT=patched' "$tmp/plan" && ok=0
-tap_check $ok "vmtest: load, 'list', unload, 'list-unloaded'; series' rules" \
+tap_check $ok "vmtest: load, 'list', 'list-bench' once small, unload, 'list-unloaded'; series' rules" \
 	"exit $rc; $(cat "$tmp/out"); plan:
 $(cat "$tmp/plan" 2>/dev/null)"
 

@@ -87,6 +87,7 @@
 #include <unistd.h>
 
 #include "mlh_util.h"
+#include "munmap_scenario.h"
 #include "munmap_util.h"
 #include "mmap_lock_hold.h"
 
@@ -100,17 +101,6 @@
 #define DEFAULT_RUNS		3
 #define MAX_SIZES		16
 #define MAX_RUNS		100
-
-/* What the MAP_GROWSDOWN mapping above the growsdown range spans. */
-#define GD_SIZE			(64 * 1024UL)
-
-/* The uprobe: in the second page of a file of x86 nops (as munmap_hold). */
-#define PROBE_GROUP		"munmap_bench"
-#define PROBE_EVENT		"bench_probe"
-#define PROBE_PAGE		1
-#define PROBE_IN_PAGE		0x10
-#define NOP			0x90
-#define INT3			0xcc
 
 /*
  * The reader reads one byte of each page of its own READER_SIZE range in
@@ -156,17 +146,14 @@
 /* How long the call waits for the reader to finish a fault, at most. */
 #define READER_SYNC_NS		(10 * NSEC_PER_MSEC)
 
-enum kind {
-	K_MUNMAP,
-	K_GROWSDOWN,
-	K_MAP_FIXED,
-	K_MREMAP,
-	K_BRK,
-	K_SHMDT,
-	K_HUGETLB,
-	K_PFNMAP,
-	K_UPROBE,
-	K_VM_MUNMAP,
+/* The call that unmaps the range. */
+enum call_kind {
+	CALL_MUNMAP,
+	CALL_MAP_FIXED,
+	CALL_MREMAP,
+	CALL_BRK,
+	CALL_SHMDT,
+	CALL_VM_MUNMAP,
 };
 
 enum cap {
@@ -177,7 +164,8 @@ enum cap {
 
 struct scenario {
 	const char *name;
-	enum kind kind;
+	enum scen_kind kind;	/* what is mapped (munmap_scenario.h) */
+	enum call_kind call;	/* and how it goes */
 	const char *op;		/* the module's name for the call's windows */
 	enum cap cap;
 	bool selected;
@@ -186,17 +174,18 @@ struct scenario {
 };
 
 static struct scenario scenarios[] = {
-#define SCENARIO(n, k, o, c) { .name = n, .kind = k, .op = o, .cap = c }
-	SCENARIO("munmap",		K_MUNMAP,	"munmap",	CAP_NONE),
-	SCENARIO("growsdown",		K_GROWSDOWN,	"munmap",	CAP_NONE),
-	SCENARIO("map_fixed",		K_MAP_FIXED,	"mmap",		CAP_NONE),
-	SCENARIO("mremap_shrink",	K_MREMAP,	"mremap",	CAP_NONE),
-	SCENARIO("brk_shrink",		K_BRK,		"brk",		CAP_NONE),
-	SCENARIO("shmdt",		K_SHMDT,	"shmdt",	CAP_MEMORY),
-	SCENARIO("hugetlb",		K_HUGETLB,	"munmap",	CAP_MEMORY),
-	SCENARIO("pfnmap",		K_PFNMAP,	"munmap",	CAP_MODULE),
-	SCENARIO("uprobe",		K_UPROBE,	"munmap",	CAP_MEMORY),
-	SCENARIO("vm_munmap",		K_VM_MUNMAP,	"kernel",	CAP_NONE),
+#define SCENARIO(n, k, l, o, c) \
+	{ .name = n, .kind = k, .call = l, .op = o, .cap = c }
+	SCENARIO("munmap", SCEN_ANON, CALL_MUNMAP, "munmap", CAP_NONE),
+	SCENARIO("growsdown", SCEN_GROWSDOWN, CALL_MUNMAP, "munmap", CAP_NONE),
+	SCENARIO("map_fixed", SCEN_ANON, CALL_MAP_FIXED, "mmap", CAP_NONE),
+	SCENARIO("mremap_shrink", SCEN_ANON, CALL_MREMAP, "mremap", CAP_NONE),
+	SCENARIO("brk_shrink", SCEN_BRK, CALL_BRK, "brk", CAP_NONE),
+	SCENARIO("shmdt", SCEN_SYSV_SHM, CALL_SHMDT, "shmdt", CAP_MEMORY),
+	SCENARIO("hugetlb", SCEN_HUGETLB, CALL_MUNMAP, "munmap", CAP_MEMORY),
+	SCENARIO("pfnmap", SCEN_PFNMAP, CALL_MUNMAP, "munmap", CAP_MODULE),
+	SCENARIO("uprobe", SCEN_UPROBE, CALL_MUNMAP, "munmap", CAP_MEMORY),
+	SCENARIO("vm_munmap", SCEN_ANON, CALL_VM_MUNMAP, "kernel", CAP_NONE),
 #undef SCENARIO
 };
 
@@ -218,28 +207,11 @@ static struct {
 	int nr_sizes;
 	size_t cap;
 	int runs;
-	int dev_fd;
 	bool recording;
-	/* the current mapping */
-	char *res;		/* reservation around it, or NULL */
-	size_t res_len;
-	int memfd;
-	int shmid;
-	char *brk_to;		/* brk_shrink: the break to restore, or NULL */
-	/* hugetlb */
-	long old_nr_hugepages;	/* -1: not changed */
-	size_t hpage;
-	/* brk_shrink */
-	long old_overcommit;	/* -1: not changed */
-	/* uprobe */
-	struct tracefs tfs;
-	const char *tfs_why;	/* why there is no tracefs, or NULL */
-	int file_fd;
-	char file[64];		/* "" if none */
-	bool probe_added, probe_enabled, exec;
+	struct scen_env env;	/* the device, huge pages, the uprobe */
+	struct scen_map map;	/* the current mapping */
 } b = {
-	.dev_fd = -1, .memfd = -1, .shmid = -1, .old_nr_hugepages = -1,
-	.old_overcommit = -1, .file_fd = -1,
+	.map = { .memfd = -1, .shmid = -1 },
 };
 
 /* The reader thread. */
@@ -552,51 +524,7 @@ static void reader_stop(void)
 
 static void put_mapping(void)
 {
-	if (b.res) {
-		munmap(b.res, b.res_len);
-		b.res = NULL;
-	}
-	if (b.memfd >= 0) {
-		close(b.memfd);
-		b.memfd = -1;
-	}
-	if (b.shmid >= 0) {
-		shmctl(b.shmid, IPC_RMID, NULL);
-		b.shmid = -1;
-	}
-	/* A no-op once the call shrank the heap. */
-	if (b.brk_to) {
-		syscall(SYS_brk, b.brk_to);
-		b.brk_to = NULL;
-	}
-}
-
-static void restore_number(const char *path, long *old)
-{
-	char buf[32];
-
-	if (*old < 0)
-		return;
-	snprintf(buf, sizeof(buf), "%ld", *old);
-	if (write_file(path, buf))
-		printf("# restoring %s to %ld: %s\n", path, *old,
-		       strerror(errno));
-	*old = -1;
-}
-
-static void put_uprobe(void)
-{
-	if (b.probe_enabled)
-		uprobe_event_enable(&b.tfs, PROBE_GROUP, PROBE_EVENT, false);
-	if (b.probe_added)
-		uprobe_event_del(&b.tfs, PROBE_GROUP, PROBE_EVENT);
-	b.probe_enabled = b.probe_added = false;
-	if (b.file_fd >= 0)
-		close(b.file_fd);
-	b.file_fd = -1;
-	if (b.file[0])
-		unlink(b.file);
-	b.file[0] = '\0';
+	scen_map_put(&b.map);
 }
 
 static void cleanup(void)
@@ -608,10 +536,8 @@ static void cleanup(void)
 		dbg_write("reset", "1");
 		b.recording = false;
 	}
-	restore_number("/proc/sys/vm/nr_hugepages", &b.old_nr_hugepages);
-	restore_number("/proc/sys/vm/overcommit_memory", &b.old_overcommit);
-	put_uprobe();
-	tracefs_put(&b.tfs);
+	if (scen_env_put(&b.env))
+		printf("# %s\n", b.env.why);
 }
 
 static void on_signal(int sig)
@@ -621,389 +547,53 @@ static void on_signal(int sig)
 	_exit(128 + sig);
 }
 
-/* ---- Mapping and populating ---- */
+/* ---- One measurement ---- */
 
 /*
- * A PROT_NONE reservation of @len plus a guard page on each side and
- * @align - 1 bytes of slack; returns where an @align-aligned range of
- * @len is free inside it.  The guards keep the neighbours known: nothing
- * merges with the range, and neither neighbour is a VM_GROWSDOWN stack
- * (but where growsdown puts one on purpose).
+ * Map and populate the scenario's range (munmap_scenario.c), then set
+ * up the call: mremap_shrink keeps the first page.
  */
-static char *reserve(size_t len, size_t align)
+static int map_scenario(const struct scenario *sc, size_t size)
 {
-	const size_t ps = page_size();
-	uintptr_t at;
-
-	if (align < ps)
-		align = ps;
-	b.res_len = ps + len + ps + align - ps;
-	b.res = mmap(NULL, b.res_len, PROT_NONE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (b.res == MAP_FAILED) {
-		b.res = NULL;
-		fail("reserving %zu MiB: %s", b.res_len >> 20, strerror(errno));
-		return NULL;
+	if (scen_map(&b.env, sc->kind, size, &b.map))
+		return fail("%s", b.env.why);
+	if (sc->call == CALL_MREMAP) {
+		b.map.addr += page_size();
+		b.map.len -= page_size();
 	}
-	at = ((uintptr_t)b.res + ps + align - 1) & ~(uintptr_t)(align - 1);
-	/* Free the middle: shmat() and MLH_IOC_MAP want a free range. */
-	if (munmap((void *)at, len)) {
-		fail("munmap of the reservation's middle: %s", strerror(errno));
-		return NULL;
-	}
-	return (char *)at;
-}
-
-/*
- * Read-fault [@p, @p + @len) in, without THP: zero-page PTEs in private
- * anonymous memory, allocated pages in shmem, page cache in a file.
- */
-static int populate(char *p, size_t len)
-{
-	size_t off;
-
-	if (madvise(p, len, MADV_NOHUGEPAGE))
-		return fail("MADV_NOHUGEPAGE: %s", strerror(errno));
-	if (!madvise(p, len, MADV_POPULATE_READ))
-		return 0;
-	if (errno != EINVAL)
-		return fail("MADV_POPULATE_READ of %zu MiB: %s", len >> 20,
-			    strerror(errno));
-	/* Before 5.14: read every page. */
-	for (off = 0; off < len; off += page_size())
-		(void)*(volatile char *)(p + off);
 	return 0;
 }
 
-/* Private anonymous read-write at @at, populated with the zero page. */
-static int map_anon(char *at, size_t len)
-{
-	char *p = mmap(at, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
-		       -1, 0);
-
-	if (p != at)
-		return fail("mmap of %zu MiB: %s", len >> 20, strerror(errno));
-	return populate(at, len);
-}
-
-/* ---- Per-scenario preparation ---- */
-
-static long hpages_available(void)
-{
-	return meminfo_value("HugePages_Free") -
-	       meminfo_value("HugePages_Rsvd");
-}
-
-/* Grow the huge page pool to @want pages free; 1 prepared, 0 skip. */
-static int prepare_hugetlb(size_t want_bytes, char *skip, size_t skip_len)
-{
-	const char *nr_path = "/proc/sys/vm/nr_hugepages";
-	long kb = meminfo_value("Hugepagesize");
-	long want, avail, old;
-	char buf[32];
-
-	if (kb <= 0 || access(nr_path, F_OK)) {
-		snprintf(skip, skip_len, "no hugetlb support in this kernel");
-		return 0;
-	}
-	b.hpage = (size_t)kb << 10;
-	if (b.hpage > 32 * SZ_1M) {
-		snprintf(skip, skip_len, "default huge page size is %ld kB", kb);
-		return 0;
-	}
-	want = (want_bytes + b.hpage - 1) / b.hpage;
-	avail = hpages_available();
-	if (avail < want) {
-		old = read_number(nr_path);
-		if (old < 0)
-			return fail("reading %s: %s", nr_path, strerror(errno));
-		snprintf(buf, sizeof(buf), "%ld", old + want - avail);
-		/* A partial success is fine: take what we get. */
-		if (write_file(nr_path, buf) == 0 || read_number(nr_path) != old)
-			b.old_nr_hugepages = old;
-	}
-	if (hpages_available() <= 0) {
-		snprintf(skip, skip_len, "no huge pages: nr_hugepages cannot grow");
-		return 0;
-	}
-	return 1;
-}
-
-/* A file of @len bytes of nops with a uprobe: 1 prepared, 0 skip. */
-static int prepare_uprobe(size_t len, char *skip, size_t skip_len)
-{
-	static char chunk[SZ_1M];
-	size_t done;
-	int err;
-
-	if (b.tfs_why) {
-		snprintf(skip, skip_len, "%s", b.tfs_why);
-		return 0;
-	}
-	strcpy(b.file, "/tmp/munmap_bench.XXXXXX");
-	b.file_fd = mkstemp(b.file);
-	if (b.file_fd < 0) {
-		b.file[0] = '\0';
-		return fail("mkstemp: %s", strerror(errno));
-	}
-	memset(chunk, NOP, sizeof(chunk));
-	for (done = 0; done < len; done += sizeof(chunk)) {
-		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
-
-		if (write(b.file_fd, chunk, n) != (ssize_t)n)
-			return fail("writing %s: %s", b.file, strerror(errno));
-	}
-	/* Left over by a run that died before its cleanup. */
-	uprobe_event_enable(&b.tfs, PROBE_GROUP, PROBE_EVENT, false);
-	uprobe_event_del(&b.tfs, PROBE_GROUP, PROBE_EVENT);
-	if (uprobe_event_add(&b.tfs, PROBE_GROUP, PROBE_EVENT, b.file,
-			     PROBE_PAGE * page_size() + PROBE_IN_PAGE)) {
-		err = errno;
-		if (err == EPERM || err == EACCES) {
-			snprintf(skip, skip_len, "adding a uprobe event: %s",
-				 strerror(err));
-			return 0;
-		}
-		return fail("adding the uprobe event: %s", strerror(err));
-	}
-	b.probe_added = true;
-	/* Only an enabled event registers the uprobe with the kernel. */
-	if (uprobe_event_enable(&b.tfs, PROBE_GROUP, PROBE_EVENT, true))
-		return fail("enabling the uprobe: %s", strerror(errno));
-	b.probe_enabled = true;
-	return 1;
-}
-
-/* ---- One measurement ---- */
-
-/* How the scenario's call is made, once mapped. */
-struct call {
-	size_t mapped;		/* bytes mapped and populated */
-	char *addr;		/* what is unmapped */
-	size_t len;
-	char *brk_to;		/* brk_shrink: the break to go back to */
-	char *shm_at;		/* shmdt: the attach address */
-};
-
-static int map_scenario(const struct scenario *sc, size_t size,
-			struct call *c)
-{
-	const size_t ps = page_size();
-	struct mlh_map m;
-	uintptr_t cur;
-	char *at, *p;
-	int ret;
-
-	memset(c, 0, sizeof(*c));
-	switch (sc->kind) {
-	case K_MUNMAP:
-	case K_MAP_FIXED:
-	case K_MREMAP:
-	case K_VM_MUNMAP:
-		at = reserve(size, 0);
-		if (!at || map_anon(at, size))
-			return -1;
-		c->addr = at;
-		c->len = size;
-		if (sc->kind == K_MREMAP) {
-			/* mremap() keeps the first page. */
-			c->mapped = size;
-			c->addr = at + ps;
-			c->len = size - ps;
-		}
-		return 0;
-	case K_GROWSDOWN:
-		/* The range, then a MAP_GROWSDOWN mapping right above it. */
-		at = reserve(size + GD_SIZE, 0);
-		if (!at)
-			return -1;
-		p = mmap(at + size, GD_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN,
-			 -1, 0);
-		if (p != at + size)
-			return fail("mmap(MAP_GROWSDOWN): %s", strerror(errno));
-		memset(p, 1, GD_SIZE);
-		p = mmap(at, size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
-			 -1, 0);
-		if (p != at)
-			return fail("mmap of %zu MiB: %s", size >> 20,
-				    strerror(errno));
-		/* Checked before populating: smaps walks the page tables. */
-		if (vma_has_vmflag((uintptr_t)at + size, "gd") != 1 ||
-		    vma_has_vmflag((uintptr_t)at, "gd") != 0)
-			return fail("the growsdown mapping is not where expected");
-		if (populate(at, size))
-			return -1;
-		c->addr = at;
-		c->len = size;
-		return 0;
-	case K_BRK:
-		/*
-		 * Grow the heap by @size, then the call shrinks it back.  The
-		 * raw syscall: malloc() keeps its own idea of the break, and
-		 * nothing here allocates between the two.  Growing is
-		 * accounted (VM_ACCOUNT), which the default overcommit
-		 * heuristic refuses beyond RAM: allow it for that moment.
-		 */
-		cur = syscall(SYS_brk, 0);
-		if (read_number("/proc/sys/vm/overcommit_memory") != 1) {
-			b.old_overcommit =
-				read_number("/proc/sys/vm/overcommit_memory");
-			if (write_file("/proc/sys/vm/overcommit_memory", "1"))
-				b.old_overcommit = -1;
-		}
-		ret = syscall(SYS_brk, cur + size) == (long)(cur + size);
-		restore_number("/proc/sys/vm/overcommit_memory",
-			       &b.old_overcommit);
-		if (!ret)
-			return fail("brk() up by %zu MiB refused", size >> 20);
-		c->brk_to = b.brk_to = (char *)cur;
-		c->addr = (char *)((cur + ps - 1) & ~(ps - 1));
-		c->len = size;
-		/* The new part of the heap, page aligned, is a VMA of its own. */
-		return populate(c->addr, c->len);
-	case K_SHMDT:
-		/*
-		 * The segment is removed only after the call: shmdt() of the
-		 * last attach of a removed segment frees its pages under the
-		 * lock, which is not the unmap this measures.
-		 */
-		b.shmid = shmget(IPC_PRIVATE, size, IPC_CREAT | 0600);
-		if (b.shmid < 0)
-			return fail("shmget of %zu MiB: %s", size >> 20,
-				    strerror(errno));
-		at = reserve(size, 0);
-		if (!at)
-			return -1;
-		p = shmat(b.shmid, at, 0);
-		if (p != at)
-			return fail("shmat: %s", strerror(errno));
-		/* Read faults of shmem allocate its pages. */
-		if (populate(at, size))
-			return -1;
-		c->shm_at = c->addr = at;
-		c->len = size;
-		return 0;
-	case K_HUGETLB:
-		/*
-		 * A private mapping of a hugetlb memfd, written: the zap
-		 * frees every huge page.  The memfd stays open until the
-		 * call is over, so its file is not released in the call (see
-		 * munmap_hold).
-		 */
-		size -= size % b.hpage;
-		if ((long)(size / b.hpage) > hpages_available())
-			size = hpages_available() * b.hpage;
-		b.memfd = syscall(SYS_memfd_create, "munmap_bench",
-				  MFD_CLOEXEC | MFD_HUGETLB);
-		if (b.memfd < 0)
-			return fail("memfd_create(MFD_HUGETLB): %s",
-				    strerror(errno));
-		if (ftruncate(b.memfd, size))
-			return fail("ftruncate of the hugetlb memfd: %s",
-				    strerror(errno));
-		at = reserve(size, b.hpage);
-		if (!at)
-			return -1;
-		p = mmap(at, size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_FIXED, b.memfd, 0);
-		if (p != at)
-			return fail("mmap of hugetlb: %s", strerror(errno));
-		for (cur = 0; cur < size; cur += b.hpage)
-			at[cur] = 1;
-		c->addr = at;
-		c->len = size;
-		return 0;
-	case K_PFNMAP:
-		/* The module populates it: much faster than faulting. */
-		at = reserve(size, 0);
-		if (!at)
-			return -1;
-		memset(&m, 0, sizeof(m));
-		m.kind = MLH_KIND_PFNMAP;
-		m.size = size;
-		m.addr = (uintptr_t)at;
-		if (ioctl(b.dev_fd, MLH_IOC_MAP, &m))
-			return fail("MLH_IOC_MAP of %zu MiB: %s", size >> 20,
-				    strerror(errno));
-		if (m.addr != (uintptr_t)at) {
-			/* Not where the guard pages are: undo. */
-			munmap((void *)(uintptr_t)m.addr, size);
-			return fail("MLH_IOC_MAP put it elsewhere");
-		}
-		c->addr = at;
-		c->len = size;
-		return 0;
-	case K_UPROBE:
-		at = reserve(size, 0);
-		if (!at)
-			return -1;
-		p = mmap(at, size, PROT_READ | (b.exec ? PROT_EXEC : 0),
-			 MAP_PRIVATE | MAP_FIXED, b.file_fd, 0);
-		/*
-		 * PROT_EXEC is refused on a noexec /tmp.  Without it the
-		 * breakpoint is not installed, but the uprobe still sits in
-		 * the file's range, which is all the series looks at.
-		 */
-		if (p == MAP_FAILED && errno == EPERM && b.exec) {
-			printf("# %s: noexec, mapped without PROT_EXEC\n",
-			       b.file);
-			b.exec = false;
-			p = mmap(at, size, PROT_READ, MAP_PRIVATE | MAP_FIXED,
-				 b.file_fd, 0);
-		}
-		if (p != at)
-			return fail("mmap of %s: %s", b.file, strerror(errno));
-		if (populate(at, size))
-			return -1;
-#if defined(__x86_64__) || defined(__i386__)
-		if (b.exec && (unsigned char)at[PROBE_PAGE * ps +
-						 PROBE_IN_PAGE] != INT3)
-			return fail("no breakpoint at the uprobe's address");
-#endif
-		c->addr = at;
-		c->len = size;
-		return 0;
-	}
-	return fail("unknown scenario");
-}
-
 /* The call; 0 or -errno. */
-static int do_call(const struct scenario *sc, struct call *c)
+static int do_call(const struct scenario *sc, const struct scen_map *c)
 {
 	struct mlh_unmap u;
 	void *p;
 
-	switch (sc->kind) {
-	case K_MUNMAP:
-	case K_GROWSDOWN:
-	case K_HUGETLB:
-	case K_PFNMAP:
-	case K_UPROBE:
+	switch (sc->call) {
+	case CALL_MUNMAP:
 		return munmap(c->addr, c->len) ? -errno : 0;
-	case K_MAP_FIXED:
+	case CALL_MAP_FIXED:
 		/* PROT_READ: merges with neither neighbour. */
 		p = mmap(c->addr, c->len, PROT_READ,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
 			 -1, 0);
 		return p == MAP_FAILED ? -errno : p == c->addr ? 0 : -EFAULT;
-	case K_MREMAP:
+	case CALL_MREMAP:
 		p = mremap(c->addr - page_size(), c->len + page_size(),
 			   page_size(), 0);
 		return p == MAP_FAILED ? -errno :
 		       p == c->addr - page_size() ? 0 : -EFAULT;
-	case K_BRK:
+	case CALL_BRK:
 		return syscall(SYS_brk, c->brk_to) == (long)c->brk_to ?
 		       0 : -ENOMEM;
-	case K_SHMDT:
+	case CALL_SHMDT:
 		return shmdt(c->shm_at) ? -errno : 0;
-	case K_VM_MUNMAP:
+	case CALL_VM_MUNMAP:
 		memset(&u, 0, sizeof(u));
 		u.addr = (uintptr_t)c->addr;
 		u.size = c->len;
-		return ioctl(b.dev_fd, MLH_IOC_UNMAP, &u) ? -errno : 0;
+		return ioctl(b.env.dev_fd, MLH_IOC_UNMAP, &u) ? -errno : 0;
 	}
 	return -EINVAL;
 }
@@ -1044,7 +634,6 @@ static int measure(struct scenario *sc, size_t size, struct meas *m)
 	const struct sched_param other = { .sched_priority = 0 };
 	long long t0, idle_ns;
 	unsigned long f0, f1;
-	struct call c;
 	bool rt;
 	int ret;
 
@@ -1053,10 +642,10 @@ static int measure(struct scenario *sc, size_t size, struct meas *m)
 	m->idle_per_ms = m->progress = -1;
 
 	t0 = now_ns();
-	if (map_scenario(sc, size, &c))
+	if (map_scenario(sc, size))
 		return -1;
 	m->populate_ns = now_ns() - t0;
-	m->len = c.mapped ? c.mapped : c.len;
+	m->len = b.map.mapped;
 
 	if (dbg_write("reset", "1") || dbg_write("enable", "1"))
 		return fail("starting the recording: %s", strerror(errno));
@@ -1089,7 +678,7 @@ static int measure(struct scenario *sc, size_t size, struct meas *m)
 		f0 = reader_faults();
 	}
 	t0 = now_ns();
-	ret = do_call(sc, &c);
+	ret = do_call(sc, &b.map);
 	m->call_ns = now_ns() - t0;
 	f1 = reader_faults();
 	if (rt)
@@ -1249,7 +838,7 @@ static bool run_scenario(struct scenario *sc)
 {
 	size_t sizes[MAX_SIZES];
 	int n = scenario_sizes(sc, sizes), i, ret = 1;
-	char skip[160] = "", hs[32];
+	char hs[32];
 	bool good = true;
 
 	why[0] = '\0';
@@ -1260,29 +849,31 @@ static bool run_scenario(struct scenario *sc)
 		printf("# %s: capped at the module's %s\n", sc->name,
 		       human(MLH_MAX_SIZE, hs, sizeof(hs)));
 
-	if (sc->kind == K_HUGETLB)
-		ret = prepare_hugetlb(sizes[n - 1], skip, sizeof(skip));
-	else if (sc->kind == K_UPROBE)
-		ret = prepare_uprobe(sizes[n - 1], skip, sizeof(skip));
+	if (sc->kind == SCEN_HUGETLB)
+		ret = scen_hugetlb_prepare(&b.env, sizes[n - 1]);
+	else if (sc->kind == SCEN_UPROBE)
+		ret = scen_file_prepare(&b.env, sizes[n - 1], true);
 	if (ret < 0) {
+		snprintf(why, sizeof(why), "%s", b.env.why);
 		fail_sizes(sc, sizes, n);
 		good = false;
 	} else if (!ret) {
-		skip_sizes(sc, sizes, n, skip);
+		skip_sizes(sc, sizes, n, b.env.why);
 	} else {
-		if (sc->kind == K_HUGETLB && hpages_available() * b.hpage <
-		    sizes[n - 1])
+		if (sc->kind == SCEN_HUGETLB &&
+		    scen_hpages_available() * b.env.hpage < sizes[n - 1])
 			printf("# hugetlb: only %ld huge pages of %zu kB\n",
-			       hpages_available(), b.hpage >> 10);
+			       scen_hpages_available(), b.env.hpage >> 10);
 		for (i = 0; i < n; i++)
 			good &= run_size(sc, sizes[i]);
 	}
 
-	if (sc->kind == K_HUGETLB)
-		restore_number("/proc/sys/vm/nr_hugepages",
-			       &b.old_nr_hugepages);
-	if (sc->kind == K_UPROBE)
-		put_uprobe();
+	/* Give the pool and the page cache back for the next scenario. */
+	if ((sc->kind == SCEN_HUGETLB && scen_hugetlb_put(&b.env)) ||
+	    (sc->kind == SCEN_UPROBE && scen_file_put(&b.env))) {
+		printf("# %s: %s\n", sc->name, b.env.why);
+		good = false;
+	}
 	return good;
 }
 
@@ -1312,14 +903,13 @@ int main(void)
 			total += scenario_sizes(&scenarios[i], sizes);
 	printf("1..%d\n", total);
 
+	scen_env_init(&b.env, "munmap_bench");
 	atexit(cleanup);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	b.exec = true;
 
-	b.dev_fd = open(MLH_DEV_PATH, O_RDWR | O_CLOEXEC);
-	if (b.dev_fd < 0) {
-		printf("# open %s: %s\n", MLH_DEV_PATH, strerror(errno));
+	if (scen_dev_open(&b.env)) {
+		printf("# %s\n", b.env.why);
 		return 1;
 	}
 	/*
@@ -1327,8 +917,8 @@ int main(void)
 	 * namespace, which a multi-threaded process cannot.
 	 */
 	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
-		if (scenarios[i].selected && scenarios[i].kind == K_UPROBE)
-			b.tfs_why = tracefs_find(&b.tfs);
+		if (scenarios[i].selected && scenarios[i].kind == SCEN_UPROBE)
+			scen_tracefs(&b.env);
 	/* Record this process only. */
 	snprintf(tgid, sizeof(tgid), "%d", getpid());
 	b.recording = true;

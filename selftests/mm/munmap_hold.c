@@ -73,6 +73,7 @@
 
 #include "kselftest_harness.h"
 #include "mlh_util.h"
+#include "munmap_scenario.h"
 #include "munmap_util.h"
 #include "mmap_lock_hold.h"
 
@@ -91,20 +92,6 @@
 #define FILE_SIZE		(64 * SZ_1M)	/* page cache, read */
 #define PFNMAP_SIZE		SZ_1G		/* PTEs to one page */
 #define MAX_HPAGES		128
-/* Leave gigantic default huge pages alone. */
-#define MAX_HPAGE_SIZE		(32 * SZ_1M)
-/* What the MAP_GROWSDOWN mapping above the growsdown range spans. */
-#define GD_SIZE			(64 * 1024UL)
-
-/* The uprobe: in the second page of a file of x86 nops. */
-#define PROBE_GROUP		"munmap_hold"
-#define PROBE_EVENT		"hold_probe"
-#define PROBE_PAGE		1
-#define PROBE_IN_PAGE		0x10
-#define NOP			0x90
-#define INT3			0xcc
-/* uprobe_elsewhere unmaps the file from this page on: no probe there. */
-#define ELSEWHERE_FROM_PAGE	(PROBE_PAGE + 1)
 
 /*
  * The bounds.  A munmap() that downgrades holds the lock exclusively for
@@ -155,18 +142,6 @@
 
 /* Populating the hugetlb and PFNMAP ranges takes seconds under TCG. */
 #define HOLD_TIMEOUT		300
-
-enum kind {
-	KIND_ANON,
-	KIND_SHMEM,
-	KIND_MEMFD,
-	KIND_FILE,
-	KIND_UPROBE_ELSEWHERE,
-	KIND_GROWSDOWN,
-	KIND_HUGETLB,
-	KIND_PFNMAP,
-	KIND_UPROBE,
-};
 
 enum expect {
 	EXPECT_PATCHED,
@@ -251,12 +226,12 @@ static int get_expect(enum expect *e)
  * @kind?  Patched: the special VMAs of patch 5; stock 6.1.y: only next to
  * a VM_GROWSDOWN VMA (the rule patch 6 drops).
  */
-static bool expect_exclusive(enum kind kind, enum expect e)
+static bool expect_exclusive(enum scen_kind kind, enum expect e)
 {
 	if (e == EXPECT_STOCK)
-		return kind == KIND_GROWSDOWN;
-	return kind == KIND_HUGETLB || kind == KIND_PFNMAP ||
-	       kind == KIND_UPROBE;
+		return kind == SCEN_GROWSDOWN;
+	return kind == SCEN_HUGETLB || kind == SCEN_PFNMAP ||
+	       kind == SCEN_UPROBE;
 }
 
 /* ---- The fixture: what a scenario needs besides its mapping ---- */
@@ -264,225 +239,110 @@ static bool expect_exclusive(enum kind kind, enum expect e)
 FIXTURE(hold) {
 	enum expect expect;
 	bool recording;		/* the module's tgid filter is ours */
-	int dev_fd;
-	/* hugetlb */
-	long old_nr_hugepages;	/* -1: nr_hugepages not changed */
-	size_t hpage;
-	long hpages;		/* huge pages this test maps */
-	/* the file scenarios */
-	int file_fd;
-	char file[64];		/* "" if none */
-	struct tracefs tfs;	/* for the uprobe events */
-	bool probe_added;
-	bool probe_enabled;
-	/* the current try */
-	char *res;		/* reservation around the mapping, or NULL */
-	size_t res_len;
-	int memfd;
+	struct scen_env env;	/* huge pages, the file and its uprobe */
+	struct scen_map map;	/* the current try's mapping */
 };
 
 FIXTURE_VARIANT(hold) {
-	enum kind kind;
+	enum scen_kind kind;
 	const char *name;	/* scenario= of the output */
 };
 
 FIXTURE_VARIANT_ADD(hold, anon) {
-	.kind = KIND_ANON, .name = "anon",
+	.kind = SCEN_ANON, .name = "anon",
 };
 FIXTURE_VARIANT_ADD(hold, shmem) {
-	.kind = KIND_SHMEM, .name = "shmem",
+	.kind = SCEN_SHMEM, .name = "shmem",
 };
 FIXTURE_VARIANT_ADD(hold, memfd) {
-	.kind = KIND_MEMFD, .name = "memfd",
+	.kind = SCEN_MEMFD, .name = "memfd",
 };
 FIXTURE_VARIANT_ADD(hold, file) {
-	.kind = KIND_FILE, .name = "file",
+	.kind = SCEN_FILE, .name = "file",
 };
 FIXTURE_VARIANT_ADD(hold, uprobe_elsewhere) {
-	.kind = KIND_UPROBE_ELSEWHERE, .name = "uprobe_elsewhere",
+	.kind = SCEN_UPROBE_ELSEWHERE, .name = "uprobe_elsewhere",
 };
 FIXTURE_VARIANT_ADD(hold, growsdown) {
-	.kind = KIND_GROWSDOWN, .name = "growsdown",
+	.kind = SCEN_GROWSDOWN, .name = "growsdown",
 };
 FIXTURE_VARIANT_ADD(hold, hugetlb) {
-	.kind = KIND_HUGETLB, .name = "hugetlb",
+	.kind = SCEN_HUGETLB, .name = "hugetlb",
 };
 FIXTURE_VARIANT_ADD(hold, pfnmap) {
-	.kind = KIND_PFNMAP, .name = "pfnmap",
+	.kind = SCEN_PFNMAP, .name = "pfnmap",
 };
 FIXTURE_VARIANT_ADD(hold, uprobe) {
-	.kind = KIND_UPROBE, .name = "uprobe",
+	.kind = SCEN_UPROBE, .name = "uprobe",
 };
 
 FIXTURE_SETUP(hold)
 {
-	self->old_nr_hugepages = -1;
-	self->dev_fd = -1;
-	self->file_fd = -1;
-	self->memfd = -1;
-}
-
-static void remove_probe(FIXTURE_DATA(hold) *self)
-{
-	uprobe_event_enable(&self->tfs, PROBE_GROUP, PROBE_EVENT, false);
-	uprobe_event_del(&self->tfs, PROBE_GROUP, PROBE_EVENT);
-}
-
-/* A step of the teardown that failed (@ret -1, errno set) fails the test. */
-static void teardown_step(struct __test_metadata *_metadata, const char *what,
-			  int ret)
-{
-	if (!ret)
-		return;
-	ksft_print_msg("teardown: %s: %s\n", what, strerror(errno));
-	_metadata->passed = 0;
+	scen_env_init(&self->env, "munmap_hold");
+	self->map.memfd = -1;
+	self->map.shmid = -1;
 }
 
 FIXTURE_TEARDOWN(hold)
 {
-	char buf[32];
-
-	if (self->res)
-		munmap(self->res, self->res_len);
-	if (self->memfd >= 0)
-		close(self->memfd);
+	scen_map_put(&self->map);
 	if (self->recording) {
 		dbg_write("enable", "0");
 		dbg_write("tgid", "0");
 		dbg_write("reset", "1");
 	}
-	if (self->dev_fd >= 0)
-		close(self->dev_fd);
 	/*
 	 * Not EXPECT_*() ... TH_LOG(): after a failed ASSERT in the test,
 	 * the 6.1 harness runs the TH_LOG of the next EXPECT even when it
-	 * holds, which would blame the teardown for nothing.
+	 * holds, which would blame the teardown for nothing.  A step that
+	 * restores the system (the uprobe, nr_hugepages) and fails fails
+	 * the test.
 	 */
-	if (self->probe_enabled)
-		teardown_step(_metadata, "disabling the probe",
-			      uprobe_event_enable(&self->tfs, PROBE_GROUP,
-						  PROBE_EVENT, false));
-	if (self->probe_added)
-		teardown_step(_metadata, "removing the probe",
-			      uprobe_event_del(&self->tfs, PROBE_GROUP, PROBE_EVENT));
-	tracefs_put(&self->tfs);
-	if (self->file_fd >= 0)
-		close(self->file_fd);
-	if (self->file[0])
-		unlink(self->file);
-	if (self->old_nr_hugepages >= 0) {
-		snprintf(buf, sizeof(buf), "%ld", self->old_nr_hugepages);
-		teardown_step(_metadata, "restoring nr_hugepages",
-			      write_file("/proc/sys/vm/nr_hugepages", buf));
+	if (scen_env_put(&self->env)) {
+		ksft_print_msg("teardown: %s\n", self->env.why);
+		_metadata->passed = 0;
 	}
 }
 
 /* ---- Preparing a scenario, once per test ---- */
 
-static long hpages_available(void)
+/*
+ * 1: prepared; 0: SKIP with the reason; -1: an error (why[]), which
+ * the caller fails on.
+ */
+static int prepare_kind(FIXTURE_DATA(hold) *self, enum scen_kind kind)
 {
-	return meminfo_value("HugePages_Free") -
-	       meminfo_value("HugePages_Rsvd");
-}
+	int ret;
 
-/* Get as many huge pages as possible, up to MAX_HPAGES. */
-static bool prepare_hugetlb(struct __test_metadata *_metadata,
-			    FIXTURE_DATA(hold) *self)
-{
-	const char *nr_path = "/proc/sys/vm/nr_hugepages";
-	long kb = meminfo_value("Hugepagesize");
-	long old, avail;
-	char buf[32];
-
-	if (kb <= 0 || access(nr_path, F_OK))
-		SKIP(return false, "no hugetlb support in this kernel");
-	if ((unsigned long)kb << 10 > MAX_HPAGE_SIZE)
-		SKIP(return false, "default huge page size is %ld kB", kb);
-	self->hpage = (size_t)kb << 10;
-
-	avail = hpages_available();
-	if (avail < MAX_HPAGES) {
-		/* Grow the pool by what is missing; teardown shrinks it. */
-		old = read_number(nr_path);
-		ASSERT_LE(0, old);
-		snprintf(buf, sizeof(buf), "%ld", old + MAX_HPAGES - avail);
-		/* A partial success is fine: take what we get. */
-		if (write_file(nr_path, buf) == 0 || read_number(nr_path) != old)
-			self->old_nr_hugepages = old;
-		avail = hpages_available();
+	switch (kind) {
+	case SCEN_HUGETLB:
+		ret = scen_hugetlb_prepare(&self->env,
+					   MAX_HPAGES * scen_hpage_size());
+		if (ret <= 0)
+			return ret;
+		/* As many as the pool gives, up to MAX_HPAGES. */
+		if (scen_hpages_available() < MAX_HPAGES)
+			ksft_print_msg("hugetlb: only %ld of %d huge pages available\n",
+				       scen_hpages_available(), MAX_HPAGES);
+		return 1;
+	case SCEN_PFNMAP:
+		return scen_dev_open(&self->env) ? -1 : 1;
+	case SCEN_FILE:
+		return scen_file_prepare(&self->env, FILE_SIZE, false);
+	case SCEN_UPROBE:
+	case SCEN_UPROBE_ELSEWHERE:
+		return scen_file_prepare(&self->env, FILE_SIZE, true);
+	default:
+		return 1;
 	}
-	if (avail <= 0)
-		SKIP(return false, "no huge pages: nr_hugepages cannot grow");
-	self->hpages = avail < MAX_HPAGES ? avail : MAX_HPAGES;
-	if (self->hpages < MAX_HPAGES)
-		ksft_print_msg("hugetlb: only %ld of %d huge pages available\n",
-			       self->hpages, MAX_HPAGES);
-	return true;
-}
-
-/* tracefs for the uprobe events (see tracefs_find()). */
-static bool find_tracefs(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(hold) *self)
-{
-	const char *why = tracefs_find(&self->tfs);
-
-	if (why)
-		SKIP(return false, "%s", why);
-	return true;
-}
-
-/* FILE_SIZE bytes of nops, in /tmp: any regular file can carry a uprobe. */
-static void make_file(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(hold) *self)
-{
-	static char chunk[SZ_1M];
-	size_t done;
-
-	strcpy(self->file, "/tmp/munmap_hold.XXXXXX");
-	self->file_fd = mkstemp(self->file);
-	if (self->file_fd < 0)
-		self->file[0] = '\0';
-	ASSERT_LE(0, self->file_fd) TH_LOG("mkstemp: %s", strerror(errno));
-	memset(chunk, NOP, sizeof(chunk));
-	for (done = 0; done < FILE_SIZE; done += sizeof(chunk))
-		ASSERT_EQ((ssize_t)sizeof(chunk),
-			  write(self->file_fd, chunk, sizeof(chunk)))
-			TH_LOG("writing %s: %s", self->file, strerror(errno));
-}
-
-static bool prepare_uprobe(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(hold) *self)
-{
-
-	if (!find_tracefs(_metadata, self))
-		return false;
-	/* Left over by a run that died before its teardown. */
-	remove_probe(self);
-
-	if (uprobe_event_add(&self->tfs, PROBE_GROUP, PROBE_EVENT, self->file,
-			     PROBE_PAGE * page_size() + PROBE_IN_PAGE)) {
-		int err = errno;
-
-		/* Lockdown, or an LSM, may keep even root out. */
-		if (err == EPERM || err == EACCES)
-			SKIP(return false, "adding a uprobe event: %s",
-			     strerror(err));
-		ASSERT_EQ(0, err) TH_LOG("adding the uprobe event: %s", strerror(err));
-	}
-	self->probe_added = true;
-	/* Only an enabled event registers the uprobe with the kernel. */
-	ASSERT_EQ(0, uprobe_event_enable(&self->tfs, PROBE_GROUP, PROBE_EVENT,
-					 true))
-		TH_LOG("enabling the probe: %s", strerror(errno));
-	self->probe_enabled = true;
-	return true;
 }
 
 /* Everything the scenario needs before its first try; false: skipped. */
 static bool prepare(struct __test_metadata *_metadata,
-		    FIXTURE_DATA(hold) *self, enum kind kind)
+		    FIXTURE_DATA(hold) *self, enum scen_kind kind)
 {
 	char tgid[16];
+	int ret;
 
 	ASSERT_EQ(0, get_expect(&self->expect))
 		TH_LOG("MUNMAP_SPLIT_EXPECT=%s: must be auto, patched, stock or any",
@@ -493,28 +353,10 @@ static bool prepare(struct __test_metadata *_metadata,
 		SKIP(return false, "mmap_lock_hold not loaded: no %s or %s",
 		     MLH_DEV_PATH, MLH_DEBUGFS_DIR);
 
-	switch (kind) {
-	case KIND_HUGETLB:
-		if (!prepare_hugetlb(_metadata, self))
-			return false;
-		break;
-	case KIND_PFNMAP:
-		self->dev_fd = open(MLH_DEV_PATH, O_RDWR | O_CLOEXEC);
-		ASSERT_LE(0, self->dev_fd) TH_LOG("open %s: %s", MLH_DEV_PATH,
-						  strerror(errno));
-		break;
-	case KIND_FILE:
-		make_file(_metadata, self);
-		break;
-	case KIND_UPROBE:
-	case KIND_UPROBE_ELSEWHERE:
-		make_file(_metadata, self);
-		if (!prepare_uprobe(_metadata, self))
-			return false;
-		break;
-	default:
-		break;
-	}
+	ret = prepare_kind(self, kind);
+	ASSERT_LE(0, ret) TH_LOG("%s", self->env.why);
+	if (!ret)
+		SKIP(return false, "%s", self->env.why);
 
 	/* Record this process only, nothing yet. */
 	snprintf(tgid, sizeof(tgid), "%d", getpid());
@@ -537,222 +379,28 @@ struct hold_try {
 	struct mlh_op_stat op;	/* the munmap() line of s */
 };
 
-/*
- * A PROT_NONE reservation of @len plus a guard page on each side and
- * @align - 1 bytes of slack; returns where an @align-aligned mapping of
- * @len fits inside it.  The guards keep the neighbours of what is mapped
- * there known: nothing merges with it, and neither neighbour is a
- * VM_GROWSDOWN stack (except where growsdown puts one on purpose).
- */
-static char *reserve(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(hold) *self, size_t len, size_t align)
+/* The scenario's size: the zap must dominate the call (see above). */
+static size_t scenario_size(FIXTURE_DATA(hold) *self, enum scen_kind kind)
 {
-	const size_t ps = page_size();
-	uintptr_t at;
-
-	if (align < ps)
-		align = ps;
-	self->res_len = ps + len + ps + align - ps;
-	self->res = mmap(NULL, self->res_len, PROT_NONE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (self->res == MAP_FAILED)
-		self->res = NULL;
-	ASSERT_NE(NULL, self->res) TH_LOG("reserving %zu MiB: %s",
-					  self->res_len >> 20,
-					  strerror(errno));
-	at = ((uintptr_t)self->res + ps + align - 1) & ~(uintptr_t)(align - 1);
-	/* Unmap the middle: MLH_IOC_MAP's hint must be a free range. */
-	ASSERT_EQ(0, munmap((void *)at, len));
-	return (char *)at;
-}
-
-/* Map @len bytes at @at (inside the reservation), or fail the test. */
-static void map_fixed(struct __test_metadata *_metadata, char *at,
-		      size_t len, int prot, int flags, int fd,
-		      const char *what)
-{
-	char *p = mmap(at, len, prot, flags | MAP_FIXED, fd, 0);
-
-	ASSERT_EQ(at, p) TH_LOG("mapping %s: %s", what, strerror(errno));
-}
-
-/* Read one byte of every page: faults each one in. */
-static void read_pages(const char *p, size_t len, size_t step)
-{
-	size_t off;
-
-	for (off = 0; off < len; off += step)
-		(void)__atomic_load_n(p + off, __ATOMIC_RELAXED);
-}
-
-static void write_pages(char *p, size_t len, size_t step)
-{
-	size_t off;
-
-	for (off = 0; off < len; off += step)
-		__atomic_store_n(p + off, 1, __ATOMIC_RELAXED);
-}
-
-/* MADV_POPULATE_READ (5.14), or read every page. */
-static void populate_read(char *p, size_t len)
-{
-	if (madvise(p, len, MADV_POPULATE_READ))
-		read_pages(p, len, page_size());
-}
-
-/* Map the file's FILE_SIZE bytes at @at, as a loader maps text. */
-static void map_file(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(hold) *self, char *at)
-{
-	bool exec = true;
-	char *p;
-
-	p = mmap(at, FILE_SIZE, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED,
-		 self->file_fd, 0);
-	/*
-	 * PROT_EXEC is refused on a noexec /tmp.  Without it the breakpoint
-	 * is not installed, but the uprobe still sits in the file's range,
-	 * which is all the series looks at.
-	 */
-	if (p == MAP_FAILED && errno == EPERM) {
-		ksft_print_msg("%s: noexec, mapped without PROT_EXEC\n",
-			       self->file);
-		exec = false;
-		p = mmap(at, FILE_SIZE, PROT_READ, MAP_PRIVATE | MAP_FIXED,
-			 self->file_fd, 0);
-	}
-	ASSERT_EQ(at, p) TH_LOG("mapping %s: %s", self->file, strerror(errno));
-	populate_read(p, FILE_SIZE);
-#if defined(__x86_64__) || defined(__i386__)
-	/*
-	 * With the probe enabled, mmap() installed its breakpoint: the
-	 * unmap really has a uprobe'd range to deal with.
-	 */
-	if (self->probe_enabled && exec) {
-		ASSERT_EQ(INT3, (unsigned char)p[PROBE_PAGE * page_size() +
-						  PROBE_IN_PAGE])
-			TH_LOG("no breakpoint at the uprobe's address");
-	}
-#endif
-}
-
-/* Map and populate the scenario's range; sets @t->addr and @t->len. */
-static void map_scenario(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(hold) *self, enum kind kind,
-			 struct hold_try *t)
-{
-	const int anon = MAP_PRIVATE | MAP_ANONYMOUS;
-	const int rw = PROT_READ | PROT_WRITE;
-	const size_t ps = page_size();
-	struct vma_range vr[4];
-	struct mlh_map m;
-	size_t len;
-	char *at;
-
 	switch (kind) {
-	case KIND_ANON:
-		at = reserve(_metadata, self, ANON_SIZE, 0);
-		map_fixed(_metadata, at, ANON_SIZE, rw, anon, -1, "anon");
-		populate_read(at, ANON_SIZE);
-		t->addr = at;
-		t->len = ANON_SIZE;
-		break;
-	case KIND_GROWSDOWN:
-		/* The range, then the MAP_GROWSDOWN mapping right above it. */
-		at = reserve(_metadata, self, ANON_SIZE + GD_SIZE, 0);
-		map_fixed(_metadata, at + ANON_SIZE, GD_SIZE, rw,
-			  anon | MAP_GROWSDOWN, -1, "growsdown");
-		write_pages(at + ANON_SIZE, GD_SIZE, ps);
-		map_fixed(_metadata, at, ANON_SIZE, rw, anon, -1, "anon");
-		populate_read(at, ANON_SIZE);
-		/* Two VMAs; the one above the range is a growsdown stack. */
-		ASSERT_EQ(1, vma_has_vmflag((unsigned long)at + ANON_SIZE, "gd"));
-		ASSERT_EQ(0, vma_has_vmflag((unsigned long)at, "gd"));
-		ASSERT_EQ(2, maps_in_window((unsigned long)at,
-					    (unsigned long)at + ANON_SIZE + GD_SIZE,
-					    vr, ARRAY_SIZE(vr)));
-		t->addr = at;
-		t->len = ANON_SIZE;
-		break;
-	case KIND_SHMEM:
-		at = reserve(_metadata, self, SHMEM_SIZE, 0);
-		map_fixed(_metadata, at, SHMEM_SIZE, rw,
-			  MAP_SHARED | MAP_ANONYMOUS, -1, "shmem");
-		write_pages(at, SHMEM_SIZE, ps);
-		t->addr = at;
-		t->len = SHMEM_SIZE;
-		break;
-	case KIND_MEMFD:
-		/* The memfd stays open: its pages outlive the mapping. */
-		self->memfd = syscall(SYS_memfd_create, "munmap_hold",
-				      MFD_CLOEXEC);
-		ASSERT_LE(0, self->memfd) TH_LOG("memfd_create: %s",
-						 strerror(errno));
-		ASSERT_EQ(0, ftruncate(self->memfd, SHMEM_SIZE));
-		at = reserve(_metadata, self, SHMEM_SIZE, 0);
-		map_fixed(_metadata, at, SHMEM_SIZE, rw, MAP_SHARED,
-			  self->memfd, "memfd");
-		write_pages(at, SHMEM_SIZE, ps);
-		t->addr = at;
-		t->len = SHMEM_SIZE;
-		break;
-	case KIND_FILE:
-	case KIND_UPROBE:
-		at = reserve(_metadata, self, FILE_SIZE, 0);
-		map_file(_metadata, self, at);
-		t->addr = at;
-		t->len = FILE_SIZE;
-		break;
-	case KIND_UPROBE_ELSEWHERE:
-		/* Everything but the head, which has the probe: a split. */
-		at = reserve(_metadata, self, FILE_SIZE, 0);
-		map_file(_metadata, self, at);
-		t->addr = at + ELSEWHERE_FROM_PAGE * ps;
-		t->len = FILE_SIZE - ELSEWHERE_FROM_PAGE * ps;
-		break;
-	case KIND_HUGETLB:
-		/*
-		 * A private mapping of a hugetlb memfd, written: the zap
-		 * frees every huge page.  Not MAP_ANONYMOUS | MAP_HUGETLB:
-		 * its internal hugetlbfs file would go with the mapping, in
-		 * task work after munmap() has dropped the lock, 0.6 ms under
-		 * TCG: a fifth of the call that is neither the zap nor the
-		 * lock.  The memfd stays open until the call is over.
-		 */
-		len = self->hpages * self->hpage;
-		self->memfd = syscall(SYS_memfd_create, "munmap_hold",
-				      MFD_CLOEXEC | MFD_HUGETLB);
-		ASSERT_LE(0, self->memfd) TH_LOG("memfd_create(MFD_HUGETLB): %s",
-						 strerror(errno));
-		ASSERT_EQ(0, ftruncate(self->memfd, len));
-		at = reserve(_metadata, self, len, self->hpage);
-		map_fixed(_metadata, at, len, rw, MAP_PRIVATE, self->memfd,
-			  "hugetlb");
-		write_pages(at, len, self->hpage);
-		ASSERT_EQ(1, vma_has_vmflag((unsigned long)at, "ht"));
-		t->addr = at;
-		t->len = len;
-		break;
-	case KIND_PFNMAP:
-		/* The module populates it: much faster than faulting. */
-		at = reserve(_metadata, self, PFNMAP_SIZE, 0);
-		memset(&m, 0, sizeof(m));
-		m.kind = MLH_KIND_PFNMAP;
-		m.size = PFNMAP_SIZE;
-		m.addr = (unsigned long)at;
-		ASSERT_EQ(0, ioctl(self->dev_fd, MLH_IOC_MAP, &m))
-			TH_LOG("MLH_IOC_MAP of %lu MiB: %s", PFNMAP_SIZE >> 20,
-			       strerror(errno));
-		ASSERT_EQ((unsigned long)at, m.addr);
-		ASSERT_EQ(1, vma_has_vmflag((unsigned long)at, "pf"));
-		t->addr = at;
-		t->len = PFNMAP_SIZE;
-		break;
+	case SCEN_SHMEM:
+	case SCEN_MEMFD:
+		return SHMEM_SIZE;
+	case SCEN_FILE:
+	case SCEN_UPROBE:
+	case SCEN_UPROBE_ELSEWHERE:
+		return FILE_SIZE;
+	case SCEN_HUGETLB:
+		return MAX_HPAGES * self->env.hpage;
+	case SCEN_PFNMAP:
+		return PFNMAP_SIZE;
+	default:
+		return ANON_SIZE;
 	}
 }
 
 static void one_try(struct __test_metadata *_metadata,
-		    FIXTURE_DATA(hold) *self, enum kind kind,
+		    FIXTURE_DATA(hold) *self, enum scen_kind kind,
 		    struct hold_try *t)
 {
 	/*
@@ -774,8 +422,12 @@ static void one_try(struct __test_metadata *_metadata,
 
 	memset(t, 0, sizeof(*t));
 	t0 = now_ns();
-	map_scenario(_metadata, self, kind, t);
+	ret = scen_map(&self->env, kind, scenario_size(self, kind),
+		       &self->map);
+	ASSERT_EQ(0, ret) TH_LOG("%s", self->env.why);
 	t->populate_ns = now_ns() - t0;
+	t->addr = self->map.addr;
+	t->len = self->map.len;
 
 	ASSERT_EQ(0, dbg_write("reset", "1"));
 	ASSERT_EQ(0, dbg_write("enable", "1"));
@@ -802,7 +454,7 @@ static void one_try(struct __test_metadata *_metadata,
 	 * Not read just below the growsdown mapping: a fault there grows
 	 * the stack into the hole, as it should.
 	 */
-	if (kind != KIND_GROWSDOWN) {
+	if (kind != SCEN_GROWSDOWN) {
 		EXPECT_EQ(SEGV_MAPERR, probe_read(t->addr, NULL));
 		EXPECT_EQ(SEGV_MAPERR, probe_read(t->addr + t->len - 1, NULL));
 	} else {
@@ -810,17 +462,12 @@ static void one_try(struct __test_metadata *_metadata,
 					    "gd"));
 	}
 
-	munmap(self->res, self->res_len);
-	self->res = NULL;
-	if (self->memfd >= 0) {
-		close(self->memfd);
-		self->memfd = -1;
-	}
+	scen_map_put(&self->map);
 }
 
 TEST_F_TIMEOUT(hold, munmap, HOLD_TIMEOUT)
 {
-	const enum kind kind = variant->kind;
+	const enum scen_kind kind = variant->kind;
 	bool excl, in_bounds;
 	struct hold_try t;
 	int i;
