@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -591,4 +592,59 @@ int uprobe_event_del(const struct tracefs *t, const char *group,
 
 	snprintf(cmd, sizeof(cmd), "-:%s/%s\n", group, event);
 	return tracefs_write(t, "uprobe_events", cmd);
+}
+
+bool settles(long (*read)(const char *), const char *name, long start,
+	     long tol, long *last)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		*last = read(name);
+		if (labs(*last - start) <= tol)
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+/*
+ * Readings 100 ms apart that must agree for a figure to count as still:
+ * 1.5 s, longer than the period of anything the test VM runs beside us.
+ * That is the watchdog of the busybox timeout that ran the program
+ * before: it polls once a second, so it may still hold its memory (336
+ * kB of Committed_AS) when this one starts, and a shorter quiet spell can
+ * fall between two of its polls.
+ */
+#define QUIET_READS	16
+/* Give up on quiet after this many readings (4 s). */
+#define QUIET_MAX_READS	40
+
+bool quiet_wait(long *moved_kb, long *moved_pages)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	long c[QUIET_READS], p[QUIET_READS], clo, chi, plo, phi;
+	int i, k;
+
+	for (i = 0; i < QUIET_MAX_READS; i++) {
+		c[i % QUIET_READS] = meminfo_value("Committed_AS");
+		p[i % QUIET_READS] = vmstat_value("nr_mapped");
+		if (i >= QUIET_READS - 1) {
+			clo = plo = LONG_MAX;
+			chi = phi = LONG_MIN;
+			for (k = 0; k < QUIET_READS; k++) {
+				clo = c[k] < clo ? c[k] : clo;
+				chi = c[k] > chi ? c[k] : chi;
+				plo = p[k] < plo ? p[k] : plo;
+				phi = p[k] > phi ? p[k] : phi;
+			}
+			*moved_kb = chi - clo;
+			*moved_pages = phi - plo;
+			if (!*moved_kb && !*moved_pages)
+				return true;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return false;
 }

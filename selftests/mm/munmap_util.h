@@ -128,6 +128,20 @@ int mm_map_count(void);
 long accounted_kb(void);
 
 /*
+ * The system-wide figures: Committed_AS and nr_mapped move with every
+ * process of the system, so a test can hold them to its own doings only
+ * on a quiet one (the test VM).  quiet_wait() waits up to 4 s until both
+ * held still for 1.5 s: true if they did; *@moved_kb and *@moved_pages
+ * are how much each moved over the last 1.5 s.  settles() reads a
+ * figure (meminfo_value(), vmstat_value()) until it is within @tol of
+ * @start, up to 10 times 100 ms apart: true if it got there, *@last the
+ * last reading.
+ */
+bool quiet_wait(long *moved_kb, long *moved_pages);
+bool settles(long (*read)(const char *), const char *name, long start,
+	     long tol, long *last);
+
+/*
  * Write @str to @path, a procfs, sysfs or tracefs file: 0, or -1 with errno.
  * Opened with O_APPEND and never O_TRUNC: truncating uprobe_events or
  * kprobe_events deletes every probe of the system.
