@@ -46,6 +46,24 @@
  * could look like, and expect the checker to see it: MADV_DONTNEED (zero
  * pages where the old data should be) and an mremap() of other data over
  * the range (foreign data, as a page reused before the TLB flush shows).
+ *
+ * Two variants cover what "always downgrade mmap_lock when the caller
+ * asks" newly downgrades: a range directly below a VM_GROWSDOWN VMA, a
+ * MAP_GROWSDOWN mapping of the test's own (below_growsdown) or the main
+ * thread's stack (below_stack), which stock 6.1 zaps with the lock
+ * exclusive.  The accessors also read (and, in their own mapping, write)
+ * the growsdown VMA itself, and fault just below it: once the range's VMA
+ * is gone, such a fault grows the stack down into the hole, which 6.1.y
+ * does only with mmap_lock held for write, i.e. after the zap.  So a page
+ * of the range reads as its old data until the call returns, or as a
+ * new, zero-filled stack page once the call has started, never the old
+ * data again after that, never anything else, and what a thread writes
+ * to a grown page stays.  After each round the growsdown VMA must reach
+ * down exactly as far as the faults could have grown it (see
+ * check_growth()), as stock leaves it, and no piece of the range's VMA
+ * may be left; the growth is then unmapped for the next round.  These
+ * unmap a small range (BELOW_PAGES) and run at least BELOW_MIN_ROUNDS
+ * rounds.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -57,6 +75,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,6 +91,22 @@
 #endif
 
 #define RANGE_PAGES	4096		/* 16 MiB with 4 KiB pages */
+#define BELOW_PAGES	64		/* the range of the below_* variants */
+#define BELOW_MIN_ROUNDS 10000		/* their rounds, asserted */
+#define BELOW_BUDGET_NS	(150LL * 1000000000)
+/* Pages of the test's own MAP_GROWSDOWN mapping above the range. */
+#define GD_PAGES	16
+/* Of the main thread's stack, the lowest pages read: below its SP. */
+#define STACK_PAGES	8
+/* Accesses "just below" the growsdown VMA: its top pages of the range. */
+#define TOP_PAGES	8
+/*
+ * Their warm-up: a round is short, and what matters is that the threads
+ * run when the call starts, not how long they ran before.
+ */
+#define BELOW_WARM_ACCESSES	8
+/* Their growsdown pages are checked whole every this many rounds. */
+#define GD_CHECK_EVERY	256
 #define HUGE_ALIGN	(2UL << 20)	/* the range can take PMD mappings */
 #define NACC		2		/* accessor threads */
 #define MIN_RACES	10000		/* per test, asserted */
@@ -81,7 +116,7 @@
 #define WARM_ACCESSES	64	/* by each accessor before the munmap() */
 #define POST_ACCESSES	16	/* by each accessor after it returned */
 #define CONTROL_ROUNDS	20	/* a control gives up after this many */
-#define RACE_TIMEOUT	180	/* harness timeout of each test, seconds */
+#define RACE_TIMEOUT	240	/* harness timeout of each test, seconds */
 
 /* Word of a page thread @t writes; the checked pattern words avoid them. */
 #define SLOT(t)		(64 * (t) + 1)
@@ -101,6 +136,13 @@ enum unmap_how {
 
 enum result { ACC_OK, ACC_BAD_DATA, ACC_FAULT };
 
+/* What is directly above the range. */
+enum below {
+	BELOW_NOTHING,		/* a guard page */
+	BELOW_GROWSDOWN,	/* a MAP_GROWSDOWN mapping of the test */
+	BELOW_STACK,		/* the main thread's stack */
+};
+
 /* What one thread saw in one round; summed by the main thread. */
 struct counts {
 	unsigned long ok_race;		/* old data, while the call ran */
@@ -111,6 +153,8 @@ struct counts {
 	unsigned long bad_data;		/* wrong contents */
 	unsigned long bad;		/* every failed expectation */
 	unsigned long recycled;		/* pages the recycler wrote */
+	unsigned long grown;		/* reads of a page the stack grew over */
+	unsigned long gd_ok;		/* accesses of the growsdown VMA */
 };
 
 struct acc {
@@ -122,11 +166,23 @@ struct acc {
 	char why[256];			/* the first bad access of the round */
 	/* Sequence number last written to this thread's slot, 0: none. */
 	uint32_t last[RANGE_PAGES];
+	/* below_*: pages this thread has seen the stack grow over */
+	unsigned char grown[RANGE_PAGES];
+	/* below_growsdown: last[] of the growsdown VMA, across rounds */
+	uint32_t gd_last[GD_PAGES];
+	/*
+	 * below_*: the lowest range address accessed once the call could
+	 * have started (the stack may have grown down to it, not below),
+	 * and the lowest one it must cover (seen grown, or accessed once
+	 * the call had returned).  UINTPTR_MAX: none.
+	 */
+	uintptr_t lo, hi;
 };
 
 /* The round, as the main thread sets it up for the others. */
 static struct {
-	char *base;			/* RANGE_PAGES pages */
+	char *base;			/* npages pages */
+	unsigned int npages;		/* RANGE_PAGES, or BELOW_PAGES */
 	char *recycle;			/* RECYCLE_PAGES pages, the recycler's */
 	unsigned long tag0;		/* fill_page() tag of page 0 */
 	unsigned int lo, hi;		/* pages [lo, hi) go */
@@ -134,7 +190,16 @@ static struct {
 	atomic_int warm;		/* accessors past WARM_ACCESSES */
 	atomic_int quit;
 	pthread_barrier_t start, end;
+	/* below_*: the growsdown VMA right above the range */
+	enum below below;
+	char *gd;			/* its lowest pages the threads access */
+	unsigned int gd_pages;
+	uintptr_t gd_start0, gd_end;	/* its bounds before a round */
+	int round;			/* for the messages */
+	unsigned long grown_pages;	/* the stack grew over, in all */
 } rs;
+
+#define GD_TAG		0x20000000UL
 
 #define RECYCLE_PAGES	64
 #define FOREIGN_TAG	0x40000000UL
@@ -173,10 +238,10 @@ static uint64_t next_rand(uint64_t *s)
  * Returns -1 if all match, else the index of the first word that does
  * not; *@got is its value, *@want what was expected.
  */
-static int bad_word(const struct acc *a, volatile uint64_t *w, unsigned int p,
-		    uint64_t *got, uint64_t *want)
+static int bad_word_of(const struct acc *a, volatile uint64_t *w,
+		       unsigned int p, unsigned long tag, uint32_t last,
+		       uint64_t *got, uint64_t *want)
 {
-	unsigned long tag = rs.tag0 + p;
 	unsigned int i;
 	int t;
 
@@ -190,8 +255,8 @@ static int bad_word(const struct acc *a, volatile uint64_t *w, unsigned int p,
 		*got = w[SLOT(t)];
 		*want = page_word(tag, SLOT(t));
 		if (t == a->id) {
-			if (a->last[p])
-				*want ^= a->last[p];
+			if (last)
+				*want ^= last;
 			if (*got != *want)
 				return SLOT(t);
 		} else if ((*got ^ *want) >= SEQ_LIMIT) {
@@ -199,6 +264,12 @@ static int bad_word(const struct acc *a, volatile uint64_t *w, unsigned int p,
 		}
 	}
 	return -1;
+}
+
+static int bad_word(const struct acc *a, volatile uint64_t *w, unsigned int p,
+		    uint64_t *got, uint64_t *want)
+{
+	return bad_word_of(a, w, p, rs.tag0 + p, a->last[p], got, want);
 }
 
 /* One read or write of page @p, with SIGSEGV turned into ACC_FAULT. */
@@ -255,7 +326,7 @@ static void accessor_round(struct acc *a)
 	for (;;) {
 		int ph0 = atomic_load(&rs.phase), ph1;
 		uint64_t r = next_rand(&a->rng), got = 0, want = 0;
-		unsigned int p = (r >> 8) % RANGE_PAGES;
+		unsigned int p = (r >> 8) % rs.npages;
 		bool write = r & 1, gone = p >= rs.lo && p < rs.hi;
 		enum result res;
 		int word = -1;
@@ -302,6 +373,222 @@ static void accessor_round(struct acc *a)
 		} else {
 			a->c.ok_before++;
 		}
+	}
+}
+
+/* ---- below_growsdown, below_stack ---- */
+
+/* The words a read of a range page looks at, in the order it reads them. */
+#define NWORDS		(NPROBE + NACC)
+
+static unsigned int word_index(unsigned int i, unsigned int p)
+{
+	return i < NPROBE ? PROBE(i, p) : SLOT(i - NPROBE);
+}
+
+/*
+ * Is @v, word @i of the words of page @p, what the old page (@grown
+ * false) or a page the stack grew over (@grown true) may hold?  The old
+ * page has the round's pattern, and in each thread's slot the pattern
+ * XOR a sequence number; a grown page is zero-filled, and a slot holds
+ * zero or what a thread wrote there (the pattern XOR a sequence number:
+ * writes do not know which page they land in).  This thread's own slot
+ * is exact: @last is its last write (0: none), and until it has seen the
+ * page grown it cannot know whether that write went to the old page or
+ * to the new one.
+ */
+static bool word_ok(const struct acc *a, unsigned int i, unsigned int p,
+		    uint64_t v, bool grown)
+{
+	unsigned int idx = word_index(i, p);
+	uint64_t pat = page_word(rs.tag0 + p, idx);
+	uint32_t last = a->last[p];
+
+	if (i < NPROBE)
+		return v == (grown ? 0 : pat);
+	if ((int)(i - NPROBE) != a->id)
+		return (grown && !v) || (v ^ pat) < SEQ_LIMIT;
+	if (!grown)
+		return v == (last ? pat ^ last : pat);
+	if (a->grown[p])
+		return v == (last ? pat ^ last : 0);
+	return !v || (last && v == (pat ^ last));
+}
+
+static void note_low(uintptr_t *at, uintptr_t addr)
+{
+	if (addr < *at)
+		*at = addr;
+}
+
+/*
+ * One access to page @p of the range while it is unmapped below a
+ * growsdown VMA.  A read takes the checked words in order: a prefix that
+ * is the old page's, then the rest the grown page's (the page may change
+ * between two words; never back).
+ */
+static void access_below_range(struct acc *a, unsigned int p, bool write,
+			       int ph0)
+{
+	char *page = rs.base + (size_t)p * page_size();
+	volatile uint64_t *w = (volatile uint64_t *)page;
+	uint64_t v[NWORDS], wv = 0;
+	volatile uint32_t n = 0;
+	unsigned int i, k;
+	int ph1, bad = -1;
+
+	if (write) {
+		n = a->seq = a->seq + 1 < SEQ_LIMIT ? a->seq + 1 : 1;
+		wv = page_word(rs.tag0 + p, SLOT(a->id)) ^ n;
+	}
+	if (sigsetjmp(acc_env, 0)) {
+		ph1 = atomic_load(&rs.phase);
+		note_bad(a, "page %u: SIGSEGV si_code %d at %p, page at %p (%s munmap): the stack may grow over it",
+			 p, acc_code, acc_addr, page, phase_name(ph1));
+		return;
+	}
+	acc_armed = 1;
+	if (write)
+		w[SLOT(a->id)] = wv;
+	else
+		for (i = 0; i < NWORDS; i++)
+			v[i] = w[word_index(i, p)];
+	acc_armed = 0;
+	ph1 = atomic_load(&rs.phase);
+
+	if (ph1 != PH_PRE)
+		note_low(&a->lo, (uintptr_t)page);
+	if (write) {
+		a->last[p] = n;
+		if (ph0 == PH_DONE)
+			note_low(&a->hi, (uintptr_t)page);
+		else if (ph0 == PH_FLIGHT || ph1 != PH_PRE)
+			a->c.ok_race++;
+		else
+			a->c.ok_before++;
+		return;
+	}
+
+	/* k: the first word that is not the old page's. */
+	for (k = 0; !a->grown[p] && k < NWORDS; k++)
+		if (!word_ok(a, k, p, v[k], false))
+			break;
+	for (i = k; i < NWORDS && bad < 0; i++)
+		if (!word_ok(a, i, p, v[i], true))
+			bad = i;
+	if (bad >= 0) {
+		a->c.bad_data++;
+		note_bad(a, "page %u word %u: %#llx is neither the old page's nor a grown stack page's (%s munmap%s)",
+			 p, word_index(bad, p), (unsigned long long)v[bad],
+			 phase_name(ph0), a->grown[p] ? ", seen grown before" : "");
+		return;
+	}
+	if (k == NWORDS) {
+		/* All old. */
+		if (ph0 == PH_DONE)
+			note_bad(a, "page %u read as its old data after munmap() returned",
+				 p);
+		else if (ph0 == PH_FLIGHT || ph1 != PH_PRE)
+			a->c.ok_race++;
+		else
+			a->c.ok_before++;
+		return;
+	}
+	/* Grown, after some words of the old page if k > 0. */
+	if (ph1 == PH_PRE) {
+		note_bad(a, "page %u read as a new page before munmap() was called",
+			 p);
+		return;
+	}
+	if (k && ph0 == PH_DONE) {
+		note_bad(a, "page %u: word %u of the old page read after munmap() returned",
+			 p, word_index(0, p));
+		return;
+	}
+	if (!a->grown[p]) {
+		/* The own slot, if read from the new page, says where the
+		 * last write went; read from the old one, it went there. */
+		if (k > NPROBE + (unsigned int)a->id || !v[NPROBE + a->id])
+			a->last[p] = 0;
+		a->grown[p] = 1;
+	}
+	note_low(&a->hi, (uintptr_t)page);
+	a->c.grown++;
+	if (ph0 != PH_DONE)
+		a->c.ok_race++;
+}
+
+/* One access to the growsdown VMA itself: always there, intact. */
+static void access_below_gd(struct acc *a, unsigned int q, bool wr,
+			    int ph0)
+{
+	volatile uint64_t *w = (volatile uint64_t *)(rs.gd +
+						     (size_t)q * page_size());
+	/* The main thread's stack: only read, its contents are its own. */
+	const bool write = wr && rs.below != BELOW_STACK;
+	uint64_t got = 0, want = 0;
+	volatile uint32_t n = 0;
+	int word = -1;
+
+	if (write) {
+		n = a->seq = a->seq + 1 < SEQ_LIMIT ? a->seq + 1 : 1;
+		want = page_word(GD_TAG + q, SLOT(a->id)) ^ n;
+	}
+	if (sigsetjmp(acc_env, 0)) {
+		note_bad(a, "growsdown page %u: SIGSEGV si_code %d at %p (%s munmap)",
+			 q, acc_code, acc_addr, phase_name(ph0));
+		return;
+	}
+	acc_armed = 1;
+	if (write)
+		w[SLOT(a->id)] = want;
+	else if (rs.below == BELOW_STACK)
+		(void)w[q % 512];
+	else
+		word = bad_word_of(a, w, q, GD_TAG + q, a->gd_last[q], &got,
+				   &want);
+	acc_armed = 0;
+	if (write)
+		a->gd_last[q] = n;
+	if (word >= 0) {
+		a->c.bad_data++;
+		note_bad(a, "growsdown page %u word %d: %#llx, expected %#llx (%s munmap)",
+			 q, word, (unsigned long long)got,
+			 (unsigned long long)want, phase_name(ph0));
+		return;
+	}
+	a->c.gd_ok++;
+}
+
+/*
+ * Accesses of the below_* variants: a quarter to the growsdown VMA, a
+ * quarter anywhere in the range, half to its TOP_PAGES just below the
+ * growsdown VMA, where stack growth starts.
+ */
+static void accessor_round_below(struct acc *a)
+{
+	unsigned int post = 0, n = 0;
+
+	memset(a->last, 0, sizeof(a->last));
+	memset(a->grown, 0, sizeof(a->grown));
+	a->lo = a->hi = UINTPTR_MAX;
+	for (;;) {
+		int ph0 = atomic_load(&rs.phase);
+		uint64_t r = next_rand(&a->rng);
+		unsigned int pick = (r >> 1) & 3, i = (r >> 8);
+		bool write = r & 1;
+
+		if (ph0 == PH_DONE && post++ >= POST_ACCESSES)
+			break;
+		if (pick == 0)
+			access_below_gd(a, i % rs.gd_pages, write, ph0);
+		else if (pick == 1)
+			access_below_range(a, i % rs.npages, write, ph0);
+		else
+			access_below_range(a, rs.npages - 1 - i % TOP_PAGES,
+					   write, ph0);
+		if (++n == BELOW_WARM_ACCESSES)
+			atomic_fetch_add(&rs.warm, 1);
 	}
 }
 
@@ -376,6 +663,8 @@ static void *thread_fn(void *arg)
 		a->why[0] = '\0';
 		if (a->id < 0)
 			recycler_round(a);
+		else if (rs.below)
+			accessor_round_below(a);
 		else
 			accessor_round(a);
 		pthread_barrier_wait(&rs.end);
@@ -405,6 +694,7 @@ FIXTURE_VARIANT(race) {
 	bool partial;		/* unmap the middle half only */
 	bool recycle;		/* run the recycler thread too */
 	enum unmap_how how;
+	enum below below;	/* what is right above the range */
 };
 
 FIXTURE_VARIANT_ADD(race, private) { .thp = -1 };
@@ -413,12 +703,93 @@ FIXTURE_VARIANT_ADD(race, shared) { .shared = true };
 FIXTURE_VARIANT_ADD(race, private_partial) { .thp = -1, .partial = true };
 FIXTURE_VARIANT_ADD(race, shared_partial) { .shared = true, .partial = true };
 FIXTURE_VARIANT_ADD(race, private_recycle) { .thp = -1, .recycle = true };
+FIXTURE_VARIANT_ADD(race, below_growsdown) {
+	.thp = -1, .below = BELOW_GROWSDOWN,
+};
+FIXTURE_VARIANT_ADD(race, below_stack) { .thp = -1, .below = BELOW_STACK };
 FIXTURE_VARIANT_ADD(race, control_zero_page) {
 	.thp = -1, .how = UNMAP_DONTNEED,
 };
 FIXTURE_VARIANT_ADD(race, control_foreign_data) {
 	.thp = -1, .how = UNMAP_FOREIGN,
 };
+
+/* The [stack] VMA of /proc/self/maps: 0, or -1 if there is none. */
+static int find_stack(uintptr_t *start, uintptr_t *end)
+{
+	static char maps[64 << 10];
+	const char *line;
+
+	if (read_file("/proc/self/maps", maps, sizeof(maps)) < 0)
+		return -1;
+	for (line = maps; *line; line = strchrnul(line, '\n'), line += !!*line) {
+		const char *eol = strchrnul(line, '\n');
+		unsigned long a, b;
+
+		if (eol - line > 8 && !strncmp(eol - 8, " [stack]", 8) &&
+		    sscanf(line, "%lx-%lx", &a, &b) == 2) {
+			*start = a;
+			*end = b;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * below_*: the growsdown VMA right above a hole of BELOW_PAGES, with
+ * room to grow down over all of it.  False after a SKIP.
+ */
+static bool setup_below(struct __test_metadata *_metadata,
+			FIXTURE_DATA(race) *self, enum below below)
+{
+	size_t ps = page_size(), len = BELOW_PAGES * ps;
+	struct vma_range vr[2];
+	struct rlimit rl;
+	uintptr_t start, end;
+	unsigned int q;
+
+	rs.npages = BELOW_PAGES;
+	if (below == BELOW_GROWSDOWN) {
+		/* guard | range | MAP_GROWSDOWN, GD_PAGES | guard */
+		self->res_len = (BELOW_PAGES + GD_PAGES + 2) * ps;
+		self->res = mmap(NULL, self->res_len, PROT_NONE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				 -1, 0);
+		ASSERT_NE(MAP_FAILED, self->res);
+		rs.base = self->res + ps;
+		rs.gd = rs.base + len;
+		ASSERT_EQ(rs.gd, mmap(rs.gd, GD_PAGES * ps,
+				      PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+				      MAP_GROWSDOWN, -1, 0));
+		for (q = 0; q < GD_PAGES; q++)
+			fill_page(rs.gd + q * ps, GD_TAG + q);
+		rs.gd_pages = GD_PAGES;
+		rs.gd_start0 = (uintptr_t)rs.gd;
+		rs.gd_end = rs.gd_start0 + GD_PAGES * ps;
+		ASSERT_EQ(0, munmap(rs.base, len));
+	} else {
+		/* The hole right below the main thread's stack. */
+		ASSERT_EQ(0, find_stack(&start, &end))
+			TH_LOG("no [stack] in /proc/self/maps");
+		rs.gd = (char *)start;
+		rs.gd_pages = STACK_PAGES;
+		rs.gd_start0 = start;
+		rs.gd_end = end;
+		rs.base = (char *)start - len;
+		if (maps_in_window((uintptr_t)rs.base, start, vr, 2))
+			SKIP(return false, "something is mapped right below the stack");
+	}
+	ASSERT_EQ(1, vma_has_vmflag(rs.gd_start0, "gd"));
+	/* A stack grows only as far as RLIMIT_STACK. */
+	ASSERT_EQ(0, getrlimit(RLIMIT_STACK, &rl));
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < rs.gd_end - (uintptr_t)rs.base + ps)
+		SKIP(return false, "RLIMIT_STACK %lu bytes: the stack could not grow over the range",
+		     (unsigned long)rl.rlim_cur);
+	return true;
+}
 
 FIXTURE_SETUP(race)
 {
@@ -430,6 +801,10 @@ FIXTURE_SETUP(race)
 	int i;
 
 	ASSERT_EQ(0UL, len % HUGE_ALIGN);
+	rs.below = variant->below;
+	rs.npages = RANGE_PAGES;
+	if (variant->below && !setup_below(_metadata, self, variant->below))
+		return;
 	sigemptyset(&sa.sa_mask);
 	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, NULL));
 
@@ -461,6 +836,8 @@ FIXTURE_SETUP(race)
 		ASSERT_NE(MAP_FAILED, self->foreign);
 	}
 
+	if (variant->below)
+		return;
 	/*
 	 * A PROT_NONE reservation with room to align the range; the range
 	 * itself is then unmapped, a hole between two guards that only
@@ -495,7 +872,6 @@ FIXTURE_TEARDOWN(race)
 	rs.recycle = NULL;
 }
 
-/* Map and fill the range for round @round; 0 or an errno. */
 /*
  * Write the words of page @p that the accessors look at (the probe words
  * and the slots) with the pattern of @tag.  Only those: the other words
@@ -517,7 +893,7 @@ static void fill_checked(char *page, unsigned int p, unsigned long tag)
 static int map_round(FIXTURE_DATA(race) *self,
 		     const FIXTURE_VARIANT(race) *variant, int round)
 {
-	size_t ps = page_size(), len = RANGE_PAGES * ps;
+	size_t ps = page_size(), len = rs.npages * ps;
 	int flags = MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
 	unsigned int i;
 	char *p;
@@ -538,7 +914,7 @@ static int map_round(FIXTURE_DATA(race) *self,
 
 	/* Another tag every round: a page left over from the last one is foreign. */
 	rs.tag0 = (unsigned long)round * RANGE_PAGES;
-	for (i = 0; i < RANGE_PAGES; i++) {
+	for (i = 0; i < rs.npages; i++) {
 		/* check_kept() looks at every word of the pages that stay. */
 		if (variant->partial)
 			fill_page(p + i * ps, rs.tag0 + i);
@@ -551,7 +927,7 @@ static int map_round(FIXTURE_DATA(race) *self,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		if (p == MAP_FAILED)
 			return errno;
-		for (i = 0; i < RANGE_PAGES; i++)
+		for (i = 0; i < rs.npages; i++)
 			fill_checked(p + i * ps, i, FOREIGN_TAG + rs.tag0 + i);
 	}
 	return 0;
@@ -606,6 +982,110 @@ static void check_kept(struct __test_metadata *_metadata)
 	}
 }
 
+static void check_gd_intact(struct __test_metadata *_metadata);
+
+/*
+ * below_*, after a round: what the stack grew over.  6.1.y grows a stack
+ * only with mmap_lock held for write, after the zap, stock and patched
+ * alike, and a fault grows it down to exactly its page: so the growsdown
+ * VMA now starts no lower than the lowest range page accessed once the
+ * call could have started (lo), and no higher than the lowest one it
+ * must cover (hi: seen grown, or accessed after the call returned).  It
+ * ends where it ended, no piece of the range's VMA is left, every grown
+ * page is zeroes but for what the threads wrote there, and the
+ * growsdown pages of the test's own mapping are intact (every
+ * GD_CHECK_EVERY rounds and at the end: the accessors check the words
+ * they read every time).
+ */
+static void check_growth(struct __test_metadata *_metadata)
+{
+	size_t ps = page_size();
+	uintptr_t lo = rs.gd_start0, hi = rs.gd_start0, start;
+	struct vma_range vr[4];
+	unsigned int p, i;
+	int n, t;
+
+	for (t = 0; t < NACC; t++) {
+		note_low(&lo, accs[t].lo);
+		note_low(&hi, accs[t].hi);
+	}
+	n = maps_in_window((uintptr_t)rs.base, rs.gd_end, vr, 4);
+	ASSERT_EQ(1, n) TH_LOG("round %d: %d VMAs from the range to the end of the growsdown VMA, not just that one",
+			       rs.round, n);
+	start = vr[0].start;
+	ASSERT_EQ(rs.gd_end, vr[0].end);
+	ASSERT_LE(lo, start) TH_LOG("round %d: the stack grew to %#lx, below every fault (%#lx)",
+				    rs.round, (unsigned long)start,
+				    (unsigned long)lo);
+	ASSERT_GE(hi, start) TH_LOG("round %d: the stack starts at %#lx, above a page it grew over (%#lx)",
+				    rs.round, (unsigned long)start,
+				    (unsigned long)hi);
+	rs.grown_pages += (rs.gd_start0 - start) / ps;
+
+	for (p = (start - (uintptr_t)rs.base) / ps; p < rs.npages; p++) {
+		volatile uint64_t *w = (volatile uint64_t *)(rs.base + p * ps);
+
+		for (i = 0; i < NPROBE; i++)
+			ASSERT_EQ(0ULL, w[PROBE(i, p)])
+				TH_LOG("round %d: grown page %u word %u",
+				       rs.round, p, PROBE(i, p));
+		for (t = 0; t < NACC; t++) {
+			uint64_t pat = page_word(rs.tag0 + p, SLOT(t));
+			uint32_t last = accs[t].last[p];
+			uint64_t got = w[SLOT(t)];
+
+			/* Thread t knew the page grown: exact. */
+			if (accs[t].grown[p]) {
+				ASSERT_EQ(last ? pat ^ last : 0, got)
+					TH_LOG("round %d: grown page %u, slot of thread %d",
+					       rs.round, p, t);
+			} else {
+				ASSERT_TRUE(!got || (last && got == (pat ^ last)))
+					TH_LOG("round %d: grown page %u, slot of thread %d: %#llx",
+					       rs.round, p, t,
+					       (unsigned long long)got);
+			}
+		}
+	}
+
+	if (rs.round % GD_CHECK_EVERY == GD_CHECK_EVERY - 1)
+		check_gd_intact(_metadata);
+}
+
+/* The test's own growsdown pages: their pattern and the threads' writes. */
+static void check_gd_intact(struct __test_metadata *_metadata)
+{
+	size_t ps = page_size();
+	unsigned int q, i;
+	int t;
+
+	if (rs.below != BELOW_GROWSDOWN)
+		return;
+	for (q = 0; q < rs.gd_pages; q++) {
+		volatile uint64_t *w = (volatile uint64_t *)(rs.gd + q * ps);
+
+		for (i = 0; i < ps / 8; i++) {
+			uint64_t want = page_word(GD_TAG + q, i);
+
+			t = i % 64 == 1 && i / 64 < NACC ? (int)(i / 64) : -1;
+			if (t >= 0 && accs[t].gd_last[q])
+				want ^= accs[t].gd_last[q];
+			ASSERT_EQ(want, w[i])
+				TH_LOG("growsdown page %u word %u", q, i);
+		}
+	}
+}
+
+/* below_*: the growth unmapped, the growsdown VMA is as before. */
+static void check_gd_back(struct __test_metadata *_metadata)
+{
+	struct vma_range vr[4];
+
+	ASSERT_EQ(1, maps_in_window((uintptr_t)rs.base, rs.gd_end, vr, 4));
+	ASSERT_EQ(rs.gd_start0, vr[0].start);
+	ASSERT_EQ(rs.gd_end, vr[0].end);
+}
+
 static void add_counts(struct counts *to, const struct counts *c)
 {
 	to->ok_race += c->ok_race;
@@ -616,6 +1096,8 @@ static void add_counts(struct counts *to, const struct counts *c)
 	to->bad_data += c->bad_data;
 	to->bad += c->bad;
 	to->recycled += c->recycled;
+	to->grown += c->grown;
+	to->gd_ok += c->gd_ok;
 }
 
 /* One round; returns the first bad access's description, or NULL. */
@@ -629,6 +1111,7 @@ static const char *round_once(struct __test_metadata *_metadata,
 	int err, ret, i;
 
 	t0 = now_ns();
+	rs.round = self->rounds;
 	err = map_round(self, variant, self->rounds);
 	ASSERT_EQ(0, err) TH_LOG("round %d: mapping the range: %s%s",
 				 self->rounds, strerror(err),
@@ -637,11 +1120,11 @@ static const char *round_once(struct __test_metadata *_metadata,
 	if (variant->thp > 0 && smaps_rollup_kb("AnonHugePages") > 0)
 		self->thp_rounds++;
 	if (variant->partial) {
-		rs.lo = RANGE_PAGES / 4;
-		rs.hi = RANGE_PAGES - RANGE_PAGES / 4;
+		rs.lo = rs.npages / 4;
+		rs.hi = rs.npages - rs.npages / 4;
 	} else {
 		rs.lo = 0;
-		rs.hi = RANGE_PAGES;
+		rs.hi = rs.npages;
 	}
 	atomic_store(&rs.phase, PH_PRE);
 	atomic_store(&rs.warm, 0);
@@ -675,8 +1158,12 @@ static const char *round_once(struct __test_metadata *_metadata,
 	}
 	if (variant->partial && variant->how == UNMAP_MUNMAP)
 		check_kept(_metadata);
-	/* Leave the hole for the next round. */
-	ASSERT_EQ(0, munmap(rs.base, RANGE_PAGES * ps));
+	if (variant->below && !why)
+		check_growth(_metadata);
+	/* Leave the hole for the next round; below_*: give the growth back. */
+	ASSERT_EQ(0, munmap(rs.base, rs.npages * ps));
+	if (variant->below)
+		check_gd_back(_metadata);
 	self->end_ns += now_ns() - t1;
 	self->rounds++;
 	return why;
@@ -697,11 +1184,46 @@ static void print_totals(FIXTURE_DATA(race) *self)
 		 self->unmap_ns / 1000 / n, self->end_ns / 1000 / n);
 }
 
+/* below_*: at least BELOW_MIN_ROUNDS rounds, and MIN_RACES races. */
+static void test_below(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(race) *self,
+		       const FIXTURE_VARIANT(race) *variant, long long start)
+{
+	const char *why = NULL;
+
+	while (!why && now_ns() - start < BELOW_BUDGET_NS &&
+	       (self->rounds < BELOW_MIN_ROUNDS ||
+		self->total.ok_race + self->total.segv_race < MIN_RACES))
+		why = round_once(_metadata, self, variant);
+	check_gd_intact(_metadata);
+	print_totals(self);
+	ksft_print_msg("below the %s: grown over %lu pages in all, %lu reads of grown pages, %lu accesses of the growsdown VMA; %lld ms\n",
+		       variant->below == BELOW_STACK ? "stack" : "growsdown mapping",
+		       rs.grown_pages, self->total.grown, self->total.gd_ok,
+		       (now_ns() - start) / 1000000);
+	ASSERT_TRUE(!why) TH_LOG("round %d: %s", self->rounds - 1, why);
+	ASSERT_EQ(0UL, self->total.bad);
+	ASSERT_LE(BELOW_MIN_ROUNDS, self->rounds)
+		TH_LOG("only %d rounds in %lld s", self->rounds,
+		       BELOW_BUDGET_NS / 1000000000);
+	ASSERT_LE((unsigned long)MIN_RACES,
+		  self->total.ok_race + self->total.segv_race)
+		TH_LOG("only %lu accesses raced munmap() in %d rounds",
+		       self->total.ok_race + self->total.segv_race,
+		       self->rounds);
+	/* The growth itself must have been exercised. */
+	ASSERT_LT(0UL, rs.grown_pages);
+	ASSERT_LT(0UL, self->total.grown);
+}
+
 TEST_F_TIMEOUT(race, unmap, RACE_TIMEOUT)
 {
 	long long start = now_ns();
 	const char *why = NULL;
 
+	/* The 6.1 harness runs the test after a SKIP in the setup. */
+	if (_metadata->skip)
+		return;
 	if (variant->thp > 0 &&
 	    read_file("/sys/kernel/mm/transparent_hugepage/enabled",
 		      self->thp_mode, sizeof(self->thp_mode)) > 0 &&
@@ -722,6 +1244,10 @@ TEST_F_TIMEOUT(race, unmap, RACE_TIMEOUT)
 		return;
 	}
 
+	if (variant->below) {
+		test_below(_metadata, self, variant, start);
+		return;
+	}
 	while (self->rounds < MAX_ROUNDS) {
 		why = round_once(_metadata, self, variant);
 		if (why)
