@@ -57,6 +57,7 @@
 
 #include "kselftest_harness.h"
 #include "munmap_util.h"
+#include "munmap_checks.h"
 
 #ifndef MADV_HUGEPAGE
 #define MADV_HUGEPAGE		14
@@ -891,6 +892,8 @@ TEST_F_TIMEOUT(acct, cycles, ACCT_TIMEOUT)
 	int op;
 	struct timespec t0, t1, c0, c1;
 	bool quiet[2];
+
+	RETURN_IF_SETUP_SKIPPED();
 
 	memset(sw, 0, sizeof(*sw));
 	ksft_print_msg("seed=%lu cycles=%lu (MUNMAP_ACCOUNTING_SEED, MUNMAP_ACCOUNTING_CYCLES)\n",

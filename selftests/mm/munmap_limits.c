@@ -380,6 +380,8 @@ TEST_F(limit, middle_split_at_limit_fails)
 	ssize_t len;
 	int ret, err;
 
+	RETURN_IF_SETUP_SKIPPED();
+
 	fill_to(_metadata, self, self->limit);
 	take_state(_metadata, &before);
 	len = read_file("/proc/self/maps", maps_before, sizeof(maps_before));
@@ -414,6 +416,8 @@ TEST_F(limit, middle_split_below_limit)
 	struct vma_range got[4];
 	int n;
 
+	RETURN_IF_SETUP_SKIPPED();
+
 	fill_to(_metadata, self, self->limit - 1);
 	take_state(_metadata, &before);
 	ASSERT_EQ(0, munmap(self->map + 6 * ps, 4 * ps))
@@ -447,6 +451,8 @@ TEST_F(limit, head_tail_whole_at_limit)
 	size_t ps = page_size();
 	struct state before, after;
 	long kb = ps / 1024;
+
+	RETURN_IF_SETUP_SKIPPED();
 
 	fill_to(_metadata, self, self->limit);
 	take_state(_metadata, &before);
@@ -490,6 +496,8 @@ TEST_F(limit, two_vma_split_at_limit)
 	struct vma_range got[4];
 	int n;
 
+	RETURN_IF_SETUP_SKIPPED();
+
 	/* Pages 8..15 read-only: two VMAs, 0..7 and 8..15. */
 	ASSERT_EQ(0, mprotect(self->map + 8 * ps, 8 * ps, PROT_READ));
 	fill_to(_metadata, self, self->limit);
@@ -519,6 +527,8 @@ TEST_F(limit, two_vma_split_at_limit)
 TEST_F(limit, retry_after_freeing_one)
 {
 	size_t ps = page_size();
+
+	RETURN_IF_SETUP_SKIPPED();
 
 	fill_to(_metadata, self, self->limit);
 	errno = 0;

@@ -1221,7 +1221,7 @@ TEST_F_TIMEOUT(race, unmap, RACE_TIMEOUT)
 	long long start = now_ns();
 	const char *why = NULL;
 
-	/* The 6.1 harness runs the test after a SKIP in the setup. */
+	/* The 6.1 harness runs the body after a SKIP in the setup. */
 	if (_metadata->skip)
 		return;
 	if (variant->thp > 0 &&
