@@ -6,7 +6,8 @@
 # Prints kernel splats with context and a per-program table, calls
 # record_counts NAME PASSED FAILED SKIPPED, exits 1 if anything failed.
 # What counts how, and the --expect FILE of cases that must fail:
-# scripts/vm/parse-log.awk.  The per-program table also goes to
+# scripts/vm/parse-log.awk and, per program, selftests/ktap.awk, the
+# judge selftests/run.sh shares.  The per-program table also goes to
 # $RESULTS/NAME.results.txt.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
@@ -28,7 +29,8 @@ counts=$(mktemp)
 trap 'rm -f "$counts"' EXIT
 
 LC_ALL=C awk -v counts="$counts" -v suite="$name" -v expect_file="$expect" \
-	-f "$S/vm/splats.awk" -f "$S/vm/parse-log.awk" "$logfile" |
+	-f "$ROOT/selftests/ktap.awk" -f "$S/vm/splats.awk" \
+	-f "$S/vm/parse-log.awk" "$logfile" |
 	tee "$RESULTS/$name.results.txt"
 
 read -r passed failed skipped <"$counts"
