@@ -78,8 +78,10 @@ const struct mlh_op_stat *mlh_find_op(const struct mlh_stats *s,
  */
 bool mlh_stats_consistent(const struct mlh_stats *s);
 
-/* The module's .ko: $MLH_KO, else where the test VM has it
- * (scripts/vm/boot.sh --module). */
+/*
+ * The module's .ko: $MLH_KO, else where the test VM has it
+ * (scripts/vm/boot.sh --module).
+ */
 const char *mlh_ko_path(void);
 
 /* finit_module() of the .ko at @ko: 0, or -errno. */

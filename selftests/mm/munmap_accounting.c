@@ -893,7 +893,8 @@ TEST_F_TIMEOUT(acct, cycles, ACCT_TIMEOUT)
 	struct timespec t0, t1, c0, c1;
 	bool quiet[2];
 
-	RETURN_IF_SETUP_SKIPPED();
+	if (setup_skipped(_metadata))
+		return;
 
 	memset(sw, 0, sizeof(*sw));
 	ksft_print_msg("seed=%lu cycles=%lu (MUNMAP_ACCOUNTING_SEED, MUNMAP_ACCOUNTING_CYCLES)\n",

@@ -82,12 +82,12 @@ static inline bool mlock_or_skip(struct __test_metadata *_metadata,
 /*
  * The 6.1 harness runs a TEST_F() body even after its FIXTURE_SETUP()
  * SKIPped, and the body would then fail on what the setup did not do:
- * the first statement of the body of a fixture whose setup may SKIP.
+ * "if (setup_skipped(_metadata)) return;" first in the body of a fixture
+ * whose setup may SKIP.
  */
-#define RETURN_IF_SETUP_SKIPPED()			\
-	do {						\
-		if (_metadata->skip)			\
-			return;				\
-	} while (0)
+static inline bool setup_skipped(const struct __test_metadata *_metadata)
+{
+	return _metadata->skip;
+}
 
 #endif /* __MUNMAP_CHECKS_H */

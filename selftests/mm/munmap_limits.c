@@ -380,7 +380,8 @@ TEST_F(limit, middle_split_at_limit_fails)
 	ssize_t len;
 	int ret, err;
 
-	RETURN_IF_SETUP_SKIPPED();
+	if (setup_skipped(_metadata))
+		return;
 
 	fill_to(_metadata, self, self->limit);
 	take_state(_metadata, &before);
@@ -416,7 +417,8 @@ TEST_F(limit, middle_split_below_limit)
 	struct vma_range got[4];
 	int n;
 
-	RETURN_IF_SETUP_SKIPPED();
+	if (setup_skipped(_metadata))
+		return;
 
 	fill_to(_metadata, self, self->limit - 1);
 	take_state(_metadata, &before);
@@ -452,7 +454,8 @@ TEST_F(limit, head_tail_whole_at_limit)
 	struct state before, after;
 	long kb = ps / 1024;
 
-	RETURN_IF_SETUP_SKIPPED();
+	if (setup_skipped(_metadata))
+		return;
 
 	fill_to(_metadata, self, self->limit);
 	take_state(_metadata, &before);
@@ -496,7 +499,8 @@ TEST_F(limit, two_vma_split_at_limit)
 	struct vma_range got[4];
 	int n;
 
-	RETURN_IF_SETUP_SKIPPED();
+	if (setup_skipped(_metadata))
+		return;
 
 	/* Pages 8..15 read-only: two VMAs, 0..7 and 8..15. */
 	ASSERT_EQ(0, mprotect(self->map + 8 * ps, 8 * ps, PROT_READ));
@@ -528,7 +532,8 @@ TEST_F(limit, retry_after_freeing_one)
 {
 	size_t ps = page_size();
 
-	RETURN_IF_SETUP_SKIPPED();
+	if (setup_skipped(_metadata))
+		return;
 
 	fill_to(_metadata, self, self->limit);
 	errno = 0;

@@ -506,8 +506,10 @@ static void access_below_range(struct acc *a, unsigned int p, bool write,
 		return;
 	}
 	if (!a->grown[p]) {
-		/* The own slot, if read from the new page, says where the
-		 * last write went; read from the old one, it went there. */
+		/*
+		 * The own slot, if read from the new page, says where the
+		 * last write went; read from the old one, it went there.
+		 */
 		if (k > NPROBE + (unsigned int)a->id || !v[NPROBE + a->id])
 			a->last[p] = 0;
 		a->grown[p] = 1;
