@@ -22,6 +22,7 @@
  *   hugetlb           up to 128 huge pages (256 MiB)      excl     down
  *   pfnmap            1 GiB of /dev/mmap_lock_hold        excl     down
  *   uprobe            the file, uprobe in the range       excl     down
+ *   shmdt             shmdt() of a 64 MiB SysV segment    down     excl
  *
  * "down": mmap_lock is downgraded to read after the VMAs are detached, so
  * the exclusive window is the gather/detach part only, a small fraction
@@ -66,6 +67,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -230,8 +232,12 @@ static int get_expect(enum expect *e, const char **why)
  * @kind?  Patched: the special VMAs of patch 5; stock 6.1.y: only next to
  * a VM_GROWSDOWN VMA (the rule patch 6 drops).
  */
-static bool expect_exclusive(enum scen_kind kind, enum expect e)
+static bool expect_exclusive(enum scen_kind kind, bool by_shmdt,
+			     enum expect e)
 {
+	/* Stock 6.1.y's ksys_shmdt() holds it for write throughout */
+	if (by_shmdt)
+		return e == EXPECT_STOCK;
 	if (e == EXPECT_STOCK)
 		return kind == SCEN_GROWSDOWN;
 	return kind == SCEN_HUGETLB || kind == SCEN_PFNMAP ||
@@ -251,6 +257,7 @@ FIXTURE(hold) {
 FIXTURE_VARIANT(hold) {
 	enum scen_kind kind;
 	const char *name;	/* scenario= of the output */
+	bool shmdt;		/* unmapped by shmdt(), not munmap() */
 };
 
 FIXTURE_VARIANT_ADD(hold, anon) {
@@ -279,6 +286,9 @@ FIXTURE_VARIANT_ADD(hold, pfnmap) {
 };
 FIXTURE_VARIANT_ADD(hold, uprobe) {
 	.kind = SCEN_UPROBE, .name = "uprobe",
+};
+FIXTURE_VARIANT_ADD(hold, shmdt) {
+	.kind = SCEN_SYSV_SHM, .name = "shmdt", .shmdt = true,
 };
 
 FIXTURE_SETUP(hold)
@@ -406,7 +416,7 @@ static size_t scenario_size(FIXTURE_DATA(hold) *self, enum scen_kind kind)
 
 static void one_try(struct __test_metadata *_metadata,
 		    FIXTURE_DATA(hold) *self, enum scen_kind kind,
-		    struct hold_try *t)
+		    bool by_shmdt, struct hold_try *t)
 {
 	/*
 	 * The call runs SCHED_FIFO.  A kernel built with preempt=none, like
@@ -438,17 +448,18 @@ static void one_try(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, dbg_write("enable", "1"));
 	rt = sched_setscheduler(0, SCHED_FIFO, &fifo) == 0;
 	t0 = now_ns();
-	ret = munmap(t->addr, t->len);
+	ret = by_shmdt ? shmdt(t->addr) : munmap(t->addr, t->len);
 	t->call_ns = now_ns() - t0;
 	if (ret)
 		ret = -errno;
 	if (rt)
 		sched_setscheduler(0, SCHED_OTHER, &other);
 	ASSERT_EQ(0, dbg_write("enable", "0"));
-	ASSERT_EQ(0, ret) TH_LOG("munmap: %s", strerror(-ret));
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", by_shmdt ? "shmdt" : "munmap",
+				 strerror(-ret));
 	ASSERT_EQ(0, mlh_read_stats(&t->s)) TH_LOG("reading stats: %s",
 						    strerror(errno));
-	t->op = *mlh_find_op(&t->s, "munmap");
+	t->op = *mlh_find_op(&t->s, by_shmdt ? "shmdt" : "munmap");
 	t->window_ns = t->op.max;
 
 	/* It is gone. */
@@ -479,10 +490,10 @@ TEST_F_TIMEOUT(hold, munmap, HOLD_TIMEOUT)
 
 	if (!prepare(_metadata, self, kind))
 		return;
-	excl = expect_exclusive(kind, self->expect);
+	excl = expect_exclusive(kind, variant->shmdt, self->expect);
 
 	for (i = 1; i <= ATTEMPTS; i++) {
-		one_try(_metadata, self, kind, &t);
+		one_try(_metadata, self, kind, variant->shmdt, &t);
 		ksft_print_msg("hold: scenario=%s size=%zu call_ns=%lld window_ns=%lld ratio=%.4f lock=%s expect=%s kernel=%s try=%d populate_ns=%lld\n",
 			       variant->name, t.len, t.call_ns, t.window_ns,
 			       t.call_ns ? (double)t.window_ns / t.call_ns : 0,
