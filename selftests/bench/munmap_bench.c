@@ -1,43 +1,69 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * munmap_bench: how long each way of unmapping a large range holds
- * mmap_lock exclusively, and how far another thread of the process gets
- * meanwhile.  The benchmark of 'make bench' (scripts/bench.sh, which boots
- * the stock and the patched kernel and runs this in each); the pass/fail
- * test of the lock mode is munmap_hold.
+ * mmap_lock exclusively, and how far other threads of the process get
+ * meanwhile; and what one small munmap() costs.  The benchmark of 'make
+ * bench' (scripts/bench.sh, which boots the stock and the patched kernel
+ * and runs this in each); the pass/fail test of the lock mode is
+ * munmap_hold.
  *
  * For every scenario and size: map and populate the range, then make the
  * one call that unmaps it while the companion module mmap_lock_hold
  * records this process's exclusive mmap_lock windows
- * (Documentation/module.md), and a reader thread faults pages in.  Per
- * call:
+ * (Documentation/module.md), and other threads of the process work
+ * meanwhile (the scenario's load).  Per call:
  *
  *   call_ns          the call, timed here (CLOCK_MONOTONIC, the module's
  *                    clock too)
  *   window_ns        the longest exclusive window of the call's operation
  *                    ("munmap", "mmap", "mremap", "brk", "shmdt", or
  *                    "kernel" for the module's vm_munmap())
+ *   windows, window_sum_ns  how many windows the call had (one, or one
+ *                    per piece with vm.munmap_piece_kbytes) and their sum
  *   ratio            window_ns / call_ns
- *   reader_faults    page faults a reader thread, pinned to another CPU,
+ *   excl_share       window_sum_ns / call_ns
+ *   WORKER_ops       operations a worker thread, pinned to another CPU,
  *                    completed during the call
- *   reader_progress  reader_faults over what its idle rate, measured just
+ *   WORKER_progress  WORKER_ops over what its idle rate, measured just
  *                    before and just after the call (the higher), gives
  *                    for call_ns: about 1 when the call never blocked it,
  *                    about 0 when it stalled
  *
+ * The loads, the worker threads of a scenario:
+ *
+ *   reader   one thread read-faulting the next page of its own range
+ *            (worker "reader")
+ *   none     no other thread: the call alone
+ *   writer   one thread re-faulting one page, MADV_DONTNEED and a write
+ *            ("faulter"), and one mapping and unmapping one page
+ *            ("mapper"), both on the reader's CPU; neither the module's
+ *            windows (the mapper's are the process's too) nor the lock
+ *            mode are checked or reported
+ *
  * Scenarios (BENCH_SCENARIOS selects; lock mode expected on 6.1.192 /
  * with the series, see Documentation/bench.md):
  *
- *   munmap          munmap() of private anon, zero page       down / down
- *   growsdown       the same, just below a MAP_GROWSDOWN map  excl / down
- *   map_fixed       mmap(MAP_FIXED) over the range            excl / excl
- *   mremap_shrink   mremap() of the range to one page         down / down
- *   brk_shrink      brk() back down over the range            down / down
- *   shmdt           shmdt() of a SysV segment (capped)        excl / excl
- *   hugetlb         munmap() of hugetlb pages (capped)        down / excl
- *   pfnmap          munmap() of the module's VM_PFNMAP        down / excl
- *   uprobe          munmap() of a file with a uprobe (capped) down / excl
- *   vm_munmap       the module's vm_munmap() (MLH_IOC_UNMAP)  excl / excl
+ *   munmap           munmap() of private anon, zero page      down / down
+ *   growsdown        the same, just below a MAP_GROWSDOWN map excl / down
+ *   map_fixed        mmap(MAP_FIXED) over the range           excl / excl
+ *   mremap_shrink    mremap() of the range to one page        down / down
+ *   brk_shrink       brk() back down over the range           down / down
+ *   shmdt            shmdt() of a SysV segment (capped)       excl / down
+ *   hugetlb          munmap() of hugetlb pages (capped)       down / excl
+ *   pfnmap           munmap() of the module's VM_PFNMAP       down / excl
+ *   uprobe           munmap() of a file with a uprobe in it   down / excl
+ *   uprobe_elsewhere munmap() of the file but its uprobe'd    down / down
+ *                    head (capped)
+ *   vm_munmap        the module's vm_munmap() (MLH_IOC_UNMAP) excl / excl
+ *   alone            munmap() as 'munmap', load none, knob 0  down / down
+ *   alone_pieces     the same, vm.munmap_piece_kbytes set     - / down
+ *   writer           munmap() as 'munmap', load writer, knob 0
+ *   writer_pieces    the same, vm.munmap_piece_kbytes set
+ *
+ * The *_pieces scenarios need vm.munmap_piece_kbytes (the series'
+ * "optionally unmap a large munmap() range in pieces"): without it they
+ * print '# bench-na:' lines and SKIP.  Every other scenario runs with the
+ * knob at 0, where there is one; the old value is restored at exit.
  *
  * The anonymous ranges are populated with MADV_POPULATE_READ under
  * MADV_NOHUGEPAGE: zero-page PTEs, so 64 GiB cost 128 MiB of page tables
@@ -46,27 +72,60 @@
  * hugetlb: the pool; uprobe: the file's page cache) run at sizes up to
  * BENCH_CAP only; PFNMAP up to the module's 64 GiB.
  *
+ * BENCH_MODE=cost measures something else, without the module (run it
+ * before loading it: its tracepoint probes would be in every call): the
+ * cost of one small munmap(), which the series' checks in the munmap
+ * path add to.  A loop of BENCH_COST_N (1,000,000) mmap() + munmap() of
+ * the first 4 KiB page of a file, private PROT_READ | PROT_EXEC (the VMA
+ * a uprobe could be in), untouched, single-threaded, RUNS times after a
+ * warm-up of a tenth of that; variants (BENCH_COST_VARIANTS):
+ *
+ *   file_page         no uprobe anywhere
+ *   file_page_uprobe  a uprobe installed in another file this process
+ *                     has mapped (MMF_HAS_UPROBES set): the slow path of
+ *                     the uprobe checks, for a VMA without a uprobe
+ *
  * Environment:
+ *   BENCH_MODE       "windows" (default) or "cost"
  *   BENCH_SIZES      sizes, K/M/G suffixes (default "256M 1G 4G")
  *   BENCH_SCENARIOS  names, comma or space separated (default: all)
  *   BENCH_CAP        size cap of the capped scenarios (default 256M)
- *   RUNS             measurements per scenario and size (default 3)
+ *   BENCH_PIECE_KB   vm.munmap_piece_kbytes of the *_pieces scenarios
+ *                    (default 65536)
+ *   RUNS             measurements per scenario and size, or cost runs
+ *                    per variant (default 3)
  *   BENCH_KERNEL     label for kernel= (default: the release)
- *   BENCH_READER=0   no reader thread
- *   BENCH_READER_PAUSE_US  the reader's pause between faults (20)
+ *   BENCH_READER=0   no worker threads (the reader and writer loads run
+ *                    as none)
+ *   BENCH_READER_PAUSE_US  every worker's pause between operations (20)
+ *   BENCH_COST_N     iterations of one cost run (default 1000000)
+ *   BENCH_COST_VARIANTS  a subset of the variants (default: both)
  *
  * Output: TAP, one test point per scenario and size (ok when every run
  * gave a valid measurement: the call succeeded and the module recorded
- * exactly one window, of the call's operation), and before it one line
- * per run for scripts/bench/report.py:
+ * only windows of the call's operation, each whole, one unless the call
+ * went in pieces), and before it one line per run for
+ * scripts/bench/report.py:
  *   # bench: kernel=K release=R scenario=S size=BYTES capped=0|1 run=N
- *     op=OP lock=down|excl call_ns=N window_ns=N ratio=R reader_faults=N
- *     reader_idle_per_ms=R reader_progress=R populate_ns=N
- * (one line; reader_* are -1 without a reader: BENCH_READER=0 or one CPU).
+ *     load=reader|none|writer piece_kb=KB op=OP lock=down|excl|mixed|n/a
+ *     call_ns=N window_ns=N windows=N window_sum_ns=N ratio=R
+ *     excl_share=R reader_faults=N reader_idle_per_ms=R
+ *     reader_progress=R faulter_ops=N faulter_idle_per_ms=R
+ *     faulter_progress=R mapper_ops=N mapper_idle_per_ms=R
+ *     mapper_progress=R populate_ns=N
+ * (one line; a worker's figures are -1 when the load does not have it,
+ * the window's with the writer load, piece_kb -1 without the knob); per
+ * scenario and size that cannot run on this kernel:
+ *   # bench-na: kernel=K release=R scenario=S size=BYTES why=TEXT
+ * and in cost mode, one TAP test point per variant, after one line per
+ * run:
+ *   # bench-cost: kernel=K release=R variant=V run=N iterations=N
+ *     total_ns=N ns_per_op=R module=0|1
  *
- * Needs root and the module loaded (exit 4, KSFT_SKIP, otherwise); hugetlb
- * grows nr_hugepages and brk_shrink sets vm.overcommit_memory=1 for the
- * moment of growing the heap, both restored.
+ * Needs root and the module loaded (exit 4, KSFT_SKIP, otherwise; cost
+ * mode needs neither); hugetlb grows nr_hugepages and brk_shrink sets
+ * vm.overcommit_memory=1 for the moment of growing the heap, the *_pieces
+ * scenarios vm.munmap_piece_kbytes, all restored.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -102,6 +161,17 @@
 #define MAX_SIZES		16
 #define MAX_RUNS		100
 
+/*
+ * The series' knob: a munmap() syscall larger than this many KiB goes in
+ * pieces of that size.  The *_pieces scenarios set it to BENCH_PIECE_KB:
+ * 64 MiB, 32 PMDs of page tables, a few ms of zap per piece under TCG.
+ */
+#define PIECE_KNOB		"/proc/sys/vm/munmap_piece_kbytes"
+#define DEFAULT_PIECE_KB	65536L
+
+/* Cost mode: iterations per run, and the most BENCH_COST_N takes. */
+#define DEFAULT_COST_N		1000000L
+#define MAX_COST_N		1000000000L
 /*
  * The reader reads one byte of each page of its own READER_SIZE range in
  * turn: every read is a page fault (mapping the zero page), which on 6.1
@@ -162,39 +232,91 @@ enum cap {
 	CAP_MODULE,		/* MLH_MAX_SIZE */
 };
 
+/* The worker threads, all pinned to the CPU after the caller's. */
+enum worker_kind {
+	W_READER,		/* read faults on the next page of its range */
+	W_FAULTER,		/* MADV_DONTNEED of its page, then a write */
+	W_MAPPER,		/* mmap() and munmap() of one page */
+	NR_WORKERS,
+};
+
+static const char *const worker_names[NR_WORKERS] = {
+	"reader", "faulter", "mapper",
+};
+
+/* What the other threads do during the call: a mask of workers. */
+enum load {
+	LOAD_NONE = 0,
+	LOAD_READER = 1 << W_READER,
+	LOAD_WRITER = 1 << W_FAULTER | 1 << W_MAPPER,
+};
+
 struct scenario {
 	const char *name;
 	enum scen_kind kind;	/* what is mapped (munmap_scenario.h) */
 	enum call_kind call;	/* and how it goes */
 	const char *op;		/* the module's name for the call's windows */
 	enum cap cap;
+	enum load load;
+	bool pieces;		/* with vm.munmap_piece_kbytes set */
 	bool selected;
 	long long last_call_ns;	/* for the idle reference's length */
 	size_t last_size;
 };
 
 static struct scenario scenarios[] = {
-#define SCENARIO(n, k, l, o, c) \
-	{ .name = n, .kind = k, .call = l, .op = o, .cap = c }
-	SCENARIO("munmap", SCEN_ANON, CALL_MUNMAP, "munmap", CAP_NONE),
-	SCENARIO("growsdown", SCEN_GROWSDOWN, CALL_MUNMAP, "munmap", CAP_NONE),
-	SCENARIO("map_fixed", SCEN_ANON, CALL_MAP_FIXED, "mmap", CAP_NONE),
-	SCENARIO("mremap_shrink", SCEN_ANON, CALL_MREMAP, "mremap", CAP_NONE),
-	SCENARIO("brk_shrink", SCEN_BRK, CALL_BRK, "brk", CAP_NONE),
-	SCENARIO("shmdt", SCEN_SYSV_SHM, CALL_SHMDT, "shmdt", CAP_MEMORY),
-	SCENARIO("hugetlb", SCEN_HUGETLB, CALL_MUNMAP, "munmap", CAP_MEMORY),
-	SCENARIO("pfnmap", SCEN_PFNMAP, CALL_MUNMAP, "munmap", CAP_MODULE),
-	SCENARIO("uprobe", SCEN_UPROBE, CALL_MUNMAP, "munmap", CAP_MEMORY),
-	SCENARIO("vm_munmap", SCEN_ANON, CALL_VM_MUNMAP, "kernel", CAP_NONE),
+#define SCENARIO(n, k, l, o, c, w, p) \
+	{ .name = n, .kind = k, .call = l, .op = o, .cap = c, .load = w, \
+	  .pieces = p }
+	SCENARIO("munmap", SCEN_ANON, CALL_MUNMAP, "munmap", CAP_NONE,
+		 LOAD_READER, false),
+	SCENARIO("growsdown", SCEN_GROWSDOWN, CALL_MUNMAP, "munmap", CAP_NONE,
+		 LOAD_READER, false),
+	SCENARIO("map_fixed", SCEN_ANON, CALL_MAP_FIXED, "mmap", CAP_NONE,
+		 LOAD_READER, false),
+	SCENARIO("mremap_shrink", SCEN_ANON, CALL_MREMAP, "mremap", CAP_NONE,
+		 LOAD_READER, false),
+	SCENARIO("brk_shrink", SCEN_BRK, CALL_BRK, "brk", CAP_NONE,
+		 LOAD_READER, false),
+	SCENARIO("shmdt", SCEN_SYSV_SHM, CALL_SHMDT, "shmdt", CAP_MEMORY,
+		 LOAD_READER, false),
+	SCENARIO("hugetlb", SCEN_HUGETLB, CALL_MUNMAP, "munmap", CAP_MEMORY,
+		 LOAD_READER, false),
+	SCENARIO("pfnmap", SCEN_PFNMAP, CALL_MUNMAP, "munmap", CAP_MODULE,
+		 LOAD_READER, false),
+	SCENARIO("uprobe", SCEN_UPROBE, CALL_MUNMAP, "munmap", CAP_MEMORY,
+		 LOAD_READER, false),
+	SCENARIO("uprobe_elsewhere", SCEN_UPROBE_ELSEWHERE, CALL_MUNMAP,
+		 "munmap", CAP_MEMORY, LOAD_READER, false),
+	SCENARIO("vm_munmap", SCEN_ANON, CALL_VM_MUNMAP, "kernel", CAP_NONE,
+		 LOAD_READER, false),
+	SCENARIO("alone", SCEN_ANON, CALL_MUNMAP, "munmap", CAP_NONE,
+		 LOAD_NONE, false),
+	SCENARIO("alone_pieces", SCEN_ANON, CALL_MUNMAP, "munmap", CAP_NONE,
+		 LOAD_NONE, true),
+	SCENARIO("writer", SCEN_ANON, CALL_MUNMAP, "munmap", CAP_NONE,
+		 LOAD_WRITER, false),
+	SCENARIO("writer_pieces", SCEN_ANON, CALL_MUNMAP, "munmap", CAP_NONE,
+		 LOAD_WRITER, true),
 #undef SCENARIO
+};
+
+/* What one worker did around one call. */
+struct wstat {
+	long long ops;		/* during the call, -1: not in the load */
+	double idle_per_ms;	/* the higher of the two idle rates */
+	double progress;	/* ops / (idle_per_ms * call) */
 };
 
 /* One measurement. */
 struct meas {
 	size_t len;		/* what the call unmaps */
-	long long populate_ns, call_ns, window_ns;
-	long long reader_faults;
-	double idle_per_ms, progress;
+	long long populate_ns, call_ns;
+	/* The call's windows; all -1 with the writer load. */
+	long long window_ns, windows, window_sum_ns;
+	const char *lock;
+	long piece_kb;		/* the knob during the call, -1: none */
+	struct wstat w[NR_WORKERS];
 	struct mlh_stats s;
 	struct mlh_op_stat op;	/* the line of the call's op */
 };
@@ -203,10 +325,12 @@ struct meas {
 static struct {
 	const char *kernel;
 	struct utsname uts;
+	bool cost;		/* BENCH_MODE=cost */
 	size_t sizes[MAX_SIZES];
 	int nr_sizes;
 	size_t cap;
 	int runs;
+	long cost_n;
 	bool recording;
 	struct scen_env env;	/* the device, huge pages, the uprobe */
 	struct scen_map map;	/* the current mapping */
@@ -214,18 +338,33 @@ static struct {
 	.map = { .memfd = -1, .shmid = -1 },
 };
 
-/* The reader thread. */
+/* vm.munmap_piece_kbytes: there or not, and what to restore. */
 static struct {
+	bool present;
+	long old;		/* its value at the start */
+	long now;		/* what it is set to now */
+	long piece_kb;		/* for the *_pieces scenarios */
+} knob = { .old = -1, .now = -1, .piece_kb = DEFAULT_PIECE_KB };
+
+/* One worker thread. */
+struct worker {
 	pthread_t thread;
 	bool started;
-	int main_cpu, cpu;	/* cpu -1: no reader */
-	long long pause_ns;	/* between two faults */
-	char *range;
-	unsigned long faults;	/* __atomic */
-	int active, stop;	/* __atomic; changes under lock */
+	unsigned long ops;	/* __atomic */
+	char *range;		/* the reader's and faulter's pages */
+	size_t len;
+};
+
+/* The worker threads, started once, woken for the loads. */
+static struct {
+	int main_cpu, cpu;	/* cpu -1: no workers */
+	long long pause_ns;	/* between two operations */
+	unsigned int active;	/* __atomic: 1 << enum worker_kind */
+	int stop;		/* __atomic; changes under lock */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-} rd = {
+	struct worker w[NR_WORKERS];
+} wk = {
 	.cpu = -1,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
@@ -296,6 +435,24 @@ static size_t parse_size(const char *s)
 	return v;
 }
 
+/* A whole number from @lo to @hi in $@name, or @def if unset: 0 or -1. */
+static int parse_long(const char *name, long lo, long hi, long def, long *out)
+{
+	const char *s = getenv(name);
+	char *end;
+
+	*out = def;
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (errno || *end || *out < lo || *out > hi) {
+		printf("# %s: '%s': a number from %ld to %ld\n", name, s, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmp_size(const void *a, const void *b)
 {
 	const size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -305,17 +462,36 @@ static int cmp_size(const void *a, const void *b)
 
 static int parse_settings(void)
 {
+	const char *mode = getenv("BENCH_MODE");
 	const char *sizes = getenv("BENCH_SIZES");
 	const char *names = getenv("BENCH_SCENARIOS");
-	const char *runs = getenv("RUNS");
 	const char *cap = getenv("BENCH_CAP");
 	char buf[512], *tok, *save;
 	unsigned int i;
+	long runs;
 
 	uname(&b.uts);
 	b.kernel = getenv("BENCH_KERNEL");
 	if (!b.kernel || !*b.kernel)
 		b.kernel = b.uts.release;
+
+	if (mode && *mode && strcmp(mode, "windows")) {
+		if (strcmp(mode, "cost")) {
+			printf("# BENCH_MODE: 'windows' or 'cost', not '%s'\n",
+			       mode);
+			return -1;
+		}
+		b.cost = true;
+	}
+	if (parse_long("RUNS", 1, MAX_RUNS, DEFAULT_RUNS, &runs) ||
+	    parse_long("BENCH_COST_N", 1, MAX_COST_N, DEFAULT_COST_N,
+		       &b.cost_n) ||
+	    parse_long("BENCH_PIECE_KB", 4, 1L << 30, DEFAULT_PIECE_KB,
+		       &knob.piece_kb))
+		return -1;
+	b.runs = runs;
+	if (b.cost)
+		return 0;
 
 	snprintf(buf, sizeof(buf), "%s", sizes && *sizes ? sizes : DEFAULT_SIZES);
 	for (tok = strtok_r(buf, " ,", &save); tok;
@@ -343,15 +519,6 @@ static int parse_settings(void)
 	if (cap && *cap && !(b.cap = parse_size(cap))) {
 		printf("# BENCH_CAP: '%s' is not a size\n", cap);
 		return -1;
-	}
-
-	b.runs = DEFAULT_RUNS;
-	if (runs && *runs) {
-		b.runs = atoi(runs);
-		if (b.runs < 1 || b.runs > MAX_RUNS) {
-			printf("# RUNS: '%s': 1 to %d\n", runs, MAX_RUNS);
-			return -1;
-		}
 	}
 
 	if (!names || !*names) {
@@ -398,7 +565,37 @@ static int scenario_sizes(const struct scenario *sc, size_t *out)
 	return n;
 }
 
-/* ---- The reader ---- */
+/* ---- vm.munmap_piece_kbytes ---- */
+
+static void knob_probe(void)
+{
+	knob.present = access(PIECE_KNOB, F_OK) == 0;
+	if (knob.present)
+		knob.now = knob.old = read_number(PIECE_KNOB);
+}
+
+/* Set the knob to @kb (if there is one): 0, or -1 with why[]. */
+static int knob_set(long kb)
+{
+	char buf[32];
+
+	if (!knob.present || knob.now == kb)
+		return 0;
+	snprintf(buf, sizeof(buf), "%ld", kb);
+	if (write_file(PIECE_KNOB, buf) || read_number(PIECE_KNOB) != kb)
+		return fail("setting %s to %ld: %s", PIECE_KNOB, kb,
+			    strerror(errno));
+	knob.now = kb;
+	return 0;
+}
+
+static void knob_restore(void)
+{
+	if (knob.present && knob.old >= 0 && knob_set(knob.old))
+		printf("# %s\n", why);
+}
+
+/* ---- The worker threads ---- */
 
 static int pin(pthread_t t, int cpu)
 {
@@ -409,115 +606,172 @@ static int pin(pthread_t t, int cpu)
 	return pthread_setaffinity_np(t, sizeof(set), &set);
 }
 
-static void *reader(void *arg)
+/* One operation of worker @k: true if it completed. */
+static bool worker_op(enum worker_kind k, struct worker *w, size_t *off)
 {
 	const size_t ps = page_size();
+	void *p;
+
+	switch (k) {
+	case W_READER:
+		if (*off == w->len) {
+			madvise(w->range, *off, MADV_DONTNEED);
+			*off = 0;
+		}
+		/* A read fault: maps the zero page. */
+		(void)*(volatile char *)(w->range + *off);
+		*off += ps;
+		return true;
+	case W_FAULTER:
+		/* mmap_lock for read twice: the madvise() and the fault. */
+		if (madvise(w->range, ps, MADV_DONTNEED))
+			return false;
+		*(volatile char *)w->range = 1;
+		return true;
+	case W_MAPPER:
+		/* mmap_lock for write twice.  PROT_READ: merges less. */
+		p = mmap(NULL, ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (p == MAP_FAILED)
+			return false;
+		munmap(p, ps);
+		return true;
+	case NR_WORKERS:
+		break;
+	}
+	return false;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	const enum worker_kind k = w - wk.w;
+	const unsigned int bit = 1U << k;
 	size_t off = 0;
 
-	(void)arg;
 	for (;;) {
-		pthread_mutex_lock(&rd.lock);
-		while (!__atomic_load_n(&rd.active, __ATOMIC_ACQUIRE) &&
-		       !__atomic_load_n(&rd.stop, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&wk.lock);
+		while (!(__atomic_load_n(&wk.active, __ATOMIC_ACQUIRE) & bit) &&
+		       !__atomic_load_n(&wk.stop, __ATOMIC_ACQUIRE)) {
 			if (off) {
 				/* Re-arm while nobody is measured. */
-				madvise(rd.range, off, MADV_DONTNEED);
+				madvise(w->range, off, MADV_DONTNEED);
 				off = 0;
 			}
-			pthread_cond_wait(&rd.cond, &rd.lock);
+			pthread_cond_wait(&wk.cond, &wk.lock);
 		}
-		pthread_mutex_unlock(&rd.lock);
-		if (__atomic_load_n(&rd.stop, __ATOMIC_ACQUIRE))
+		pthread_mutex_unlock(&wk.lock);
+		if (__atomic_load_n(&wk.stop, __ATOMIC_ACQUIRE))
 			return NULL;
 
-		while (__atomic_load_n(&rd.active, __ATOMIC_RELAXED)) {
-			if (off == READER_SIZE) {
-				madvise(rd.range, off, MADV_DONTNEED);
-				off = 0;
-			}
-			/* A read fault: maps the zero page. */
-			(void)*(volatile char *)(rd.range + off);
-			off += ps;
-			__atomic_add_fetch(&rd.faults, 1, __ATOMIC_RELAXED);
-			spin_ns(rd.pause_ns);
+		while (__atomic_load_n(&wk.active, __ATOMIC_RELAXED) & bit) {
+			if (worker_op(k, w, &off))
+				__atomic_add_fetch(&w->ops, 1, __ATOMIC_RELAXED);
+			spin_ns(wk.pause_ns);
 		}
 	}
 }
 
-static void reader_set(int active, int stop)
+/* Wake the workers of @load (LOAD_NONE: pause them all). */
+static void workers_set(unsigned int load, int stop)
 {
-	pthread_mutex_lock(&rd.lock);
-	__atomic_store_n(&rd.active, active, __ATOMIC_RELEASE);
-	__atomic_store_n(&rd.stop, stop, __ATOMIC_RELEASE);
-	pthread_cond_broadcast(&rd.cond);
-	pthread_mutex_unlock(&rd.lock);
+	pthread_mutex_lock(&wk.lock);
+	__atomic_store_n(&wk.active, load, __ATOMIC_RELEASE);
+	__atomic_store_n(&wk.stop, stop, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&wk.cond);
+	pthread_mutex_unlock(&wk.lock);
 }
 
-static unsigned long reader_faults(void)
+static unsigned long worker_ops(int k)
 {
-	return __atomic_load_n(&rd.faults, __ATOMIC_RELAXED);
+	return __atomic_load_n(&wk.w[k].ops, __ATOMIC_RELAXED);
+}
+
+/* The load a scenario really gets: none without a second CPU. */
+static unsigned int load_of(const struct scenario *sc)
+{
+	return wk.cpu < 0 ? LOAD_NONE : sc->load;
+}
+
+static const char *load_name(unsigned int load)
+{
+	return load == LOAD_READER ? "reader" :
+	       load == LOAD_WRITER ? "writer" : "none";
 }
 
 /*
- * This thread on the first CPU it may use, the reader on the second; no
- * reader (rd.cpu -1) with a single CPU.
+ * This thread on the first CPU it may use, the workers on the second; no
+ * workers (wk.cpu -1) with a single CPU or BENCH_READER=0.
  */
-static int reader_start(void)
+static int workers_start(void)
 {
-	const size_t len = READER_SIZE;
+	const char *no = getenv("BENCH_READER");
 	cpu_set_t set;
-	int cpu, err;
+	int cpu, err, k;
 
-	rd.main_cpu = -1;
+	wk.main_cpu = -1;
 	if (sched_getaffinity(0, sizeof(set), &set))
 		return fail("sched_getaffinity: %s", strerror(errno));
 	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
 		if (!CPU_ISSET(cpu, &set))
 			continue;
-		if (rd.main_cpu < 0) {
-			rd.main_cpu = cpu;
+		if (wk.main_cpu < 0) {
+			wk.main_cpu = cpu;
 		} else {
-			rd.cpu = cpu;
+			wk.cpu = cpu;
 			break;
 		}
 	}
-	if (rd.main_cpu >= 0) {
-		err = pin(pthread_self(), rd.main_cpu);
+	if (wk.main_cpu >= 0) {
+		err = pin(pthread_self(), wk.main_cpu);
 		if (err)
-			return fail("pinning to CPU %d: %s", rd.main_cpu,
+			return fail("pinning to CPU %d: %s", wk.main_cpu,
 				    strerror(err));
 	}
-	if (getenv("BENCH_READER") && !strcmp(getenv("BENCH_READER"), "0"))
-		rd.cpu = -1;
-	rd.pause_ns = READER_PAUSE_NS;
+	if (no && !strcmp(no, "0"))
+		wk.cpu = -1;
+	wk.pause_ns = READER_PAUSE_NS;
 	if (getenv("BENCH_READER_PAUSE_US"))
-		rd.pause_ns = atoll(getenv("BENCH_READER_PAUSE_US")) * 1000;
-	if (rd.cpu < 0)
+		wk.pause_ns = atoll(getenv("BENCH_READER_PAUSE_US")) * 1000;
+	if (wk.cpu < 0 || b.cost)
 		return 0;
 
-	rd.range = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (rd.range == MAP_FAILED)
-		return fail("mapping the reader's range: %s", strerror(errno));
-	madvise(rd.range, len, MADV_NOHUGEPAGE);
-	err = pthread_create(&rd.thread, NULL, reader, NULL);
-	if (err)
-		return fail("pthread_create: %s", strerror(err));
-	rd.started = true;
-	err = pin(rd.thread, rd.cpu);
-	if (err)
-		return fail("pinning the reader to CPU %d: %s", rd.cpu,
-			    strerror(err));
+	for (k = 0; k < NR_WORKERS; k++) {
+		struct worker *w = &wk.w[k];
+
+		w->len = k == W_READER ? READER_SIZE :
+			 k == W_FAULTER ? page_size() : 0;
+		if (w->len) {
+			w->range = mmap(NULL, w->len, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS |
+					MAP_NORESERVE, -1, 0);
+			if (w->range == MAP_FAILED)
+				return fail("mapping the %s's range: %s",
+					    worker_names[k], strerror(errno));
+			madvise(w->range, w->len, MADV_NOHUGEPAGE);
+		}
+		err = pthread_create(&w->thread, NULL, worker_main, w);
+		if (err)
+			return fail("pthread_create: %s", strerror(err));
+		w->started = true;
+		err = pin(w->thread, wk.cpu);
+		if (err)
+			return fail("pinning the %s to CPU %d: %s",
+				    worker_names[k], wk.cpu, strerror(err));
+	}
 	return 0;
 }
 
-static void reader_stop(void)
+static void workers_stop(void)
 {
-	if (!rd.started)
-		return;
-	reader_set(0, 1);
-	pthread_join(rd.thread, NULL);
-	rd.started = false;
+	int k;
+
+	workers_set(LOAD_NONE, 1);
+	for (k = 0; k < NR_WORKERS; k++) {
+		if (wk.w[k].started)
+			pthread_join(wk.w[k].thread, NULL);
+		wk.w[k].started = false;
+	}
 }
 
 /* ---- Cleanup, also at exit and on SIGTERM ---- */
@@ -536,6 +790,7 @@ static void cleanup(void)
 		dbg_write("reset", "1");
 		b.recording = false;
 	}
+	knob_restore();
 	if (scen_env_put(&b.env))
 		printf("# %s\n", b.env.why);
 }
@@ -612,15 +867,61 @@ static long long idle_length(const struct scenario *sc, size_t size)
 	return ns;
 }
 
-/* The reader's faults per ms while this thread spins for @ns. */
-static double idle_rate(long long ns)
+/*
+ * The operations per ms of each worker of @load while this thread sleeps
+ * for @ns; each kept in @rate[] if higher than what is there.
+ */
+static void idle_rates(unsigned int load, long long ns, double *rate)
 {
-	unsigned long f0 = reader_faults();
-	long long t0 = now_ns();
+	unsigned long o0[NR_WORKERS];
+	long long t0, dt;
+	int k;
 
+	for (k = 0; k < NR_WORKERS; k++)
+		o0[k] = worker_ops(k);
+	t0 = now_ns();
 	sleep_ns(ns);
-	return (double)(reader_faults() - f0) * NSEC_PER_MSEC /
-	       (now_ns() - t0);
+	dt = now_ns() - t0;
+	for (k = 0; k < NR_WORKERS; k++) {
+		double r = (double)(worker_ops(k) - o0[k]) * NSEC_PER_MSEC / dt;
+
+		if ((load & 1U << k) && r > rate[k])
+			rate[k] = r;
+	}
+}
+
+static unsigned long load_ops(unsigned int load)
+{
+	unsigned long n = 0;
+	int k;
+
+	for (k = 0; k < NR_WORKERS; k++)
+		if (load & 1U << k)
+			n += worker_ops(k);
+	return n;
+}
+
+/*
+ * Are the module's windows those of the call: only windows of its
+ * operation, each recorded whole, and one unless it went in pieces?
+ * 0, or -1 with why[].
+ */
+static int check_windows(const struct scenario *sc, const struct meas *m)
+{
+	const long n = m->s.windows;
+
+	if (m->op.count != n || n < 1 || (n > 1 && !sc->pieces))
+		return fail("expected %s'%s' window%s, got %lld (of %ld windows)",
+			    sc->pieces ? "" : "one ", sc->op,
+			    sc->pieces ? "s only" : "", m->op.count, n);
+	if (m->s.open || m->s.dropped || m->s.replaced ||
+	    m->s.closed_release + m->s.closed_downgrade != n)
+		return fail("window not measured whole: open=%ld dropped=%ld replaced=%ld",
+			    m->s.open, m->s.dropped, m->s.replaced);
+	if (m->window_sum_ns > m->call_ns)
+		return fail("windows of %lld ns in all, longer than the call, %lld ns",
+			    m->window_sum_ns, m->call_ns);
+	return 0;
 }
 
 static int measure(struct scenario *sc, size_t size, struct meas *m)
@@ -632,14 +933,21 @@ static int measure(struct scenario *sc, size_t size, struct meas *m)
 	 */
 	const struct sched_param fifo = { .sched_priority = 1 };
 	const struct sched_param other = { .sched_priority = 0 };
+	const unsigned int load = load_of(sc);
+	double rate[NR_WORKERS] = { 0 };
+	unsigned long o0[NR_WORKERS], o1[NR_WORKERS], f0;
 	long long t0, idle_ns;
-	unsigned long f0, f1;
 	bool rt;
-	int ret;
+	int ret, k;
 
 	memset(m, 0, sizeof(*m));
-	m->reader_faults = -1;
-	m->idle_per_ms = m->progress = -1;
+	m->window_ns = m->windows = m->window_sum_ns = -1;
+	m->lock = "n/a";
+	m->piece_kb = knob.present ? knob.now : -1;
+	for (k = 0; k < NR_WORKERS; k++) {
+		m->w[k].ops = -1;
+		m->w[k].idle_per_ms = m->w[k].progress = -1;
+	}
 
 	t0 = now_ns();
 	if (map_scenario(sc, size))
@@ -651,7 +959,7 @@ static int measure(struct scenario *sc, size_t size, struct meas *m)
 		return fail("starting the recording: %s", strerror(errno));
 
 	/*
-	 * The reader's idle rate, with the recording on as during the call
+	 * The workers' idle rates, with the recording on as during the call
 	 * (6.1 does more work per mmap_lock event while the tracepoints have
 	 * a probe), while this thread sleeps.  Not spinning: under TCG this
 	 * vCPU reading the clock in a loop slowed the reader by about a fifth,
@@ -660,67 +968,65 @@ static int measure(struct scenario *sc, size_t size, struct meas *m)
 	 * host as a working one.)
 	 */
 	idle_ns = idle_length(sc, size);
-	if (rd.cpu >= 0) {
-		reader_set(1, 0);
+	if (load) {
+		workers_set(load, 0);
 		sleep_ns(READER_WARMUP_NS);
-		m->idle_per_ms = idle_rate(idle_ns);
+		idle_rates(load, idle_ns, rate);
 	}
 
 	if (dbg_write("reset", "1"))
 		return fail("resetting the recording: %s", strerror(errno));
 	rt = sched_setscheduler(0, SCHED_FIFO, &fifo) == 0;
-	f0 = reader_faults();
-	if (rd.cpu >= 0) {
-		/* Start right after a fault: see READER_PAUSE_NS. */
+	if (load) {
+		/* Start right after an operation: see READER_PAUSE_NS. */
+		f0 = load_ops(load);
 		t0 = now_ns();
-		while (reader_faults() == f0 && now_ns() - t0 < READER_SYNC_NS)
+		while (load_ops(load) == f0 && now_ns() - t0 < READER_SYNC_NS)
 			;
-		f0 = reader_faults();
 	}
+	for (k = 0; k < NR_WORKERS; k++)
+		o0[k] = worker_ops(k);
 	t0 = now_ns();
 	ret = do_call(sc, &b.map);
 	m->call_ns = now_ns() - t0;
-	f1 = reader_faults();
+	for (k = 0; k < NR_WORKERS; k++)
+		o1[k] = worker_ops(k);
 	if (rt)
 		sched_setscheduler(0, SCHED_OTHER, &other);
-	if (rd.cpu >= 0) {
-		double after = idle_rate(idle_ns);
-
-		if (after > m->idle_per_ms)
-			m->idle_per_ms = after;
-	}
-	reader_set(0, 0);
+	if (load)
+		idle_rates(load, idle_ns, rate);
+	workers_set(LOAD_NONE, 0);
 	if (dbg_write("enable", "0"))
 		return fail("stopping the recording: %s", strerror(errno));
 	if (ret)
 		return fail("the call failed: %s", strerror(-ret));
 	if (mlh_read_stats(&m->s))
 		return fail("reading the module's stats: %s", strerror(errno));
-	m->op = *mlh_find_op(&m->s, sc->op);
-	m->window_ns = m->op.max;
 
-	if (rd.cpu >= 0) {
-		m->reader_faults = f1 - f0;
-		if (m->idle_per_ms > 0)
-			m->progress = m->reader_faults /
-				      (m->idle_per_ms * m->call_ns /
-				       NSEC_PER_MSEC);
+	for (k = 0; k < NR_WORKERS; k++) {
+		struct wstat *w = &m->w[k];
+
+		if (!(load & 1U << k))
+			continue;
+		w->ops = o1[k] - o0[k];
+		w->idle_per_ms = rate[k];
+		if (rate[k] > 0)
+			w->progress = w->ops / (rate[k] * m->call_ns /
+						NSEC_PER_MSEC);
 	}
 	sc->last_call_ns = m->call_ns;
 	sc->last_size = size;
 
-	/* Valid: the call's one window, whole, and nothing else. */
-	if (m->op.count != 1 || m->s.windows != 1)
-		return fail("expected one '%s' window, got %lld (of %ld windows)",
-			    sc->op, m->op.count, m->s.windows);
-	if (m->s.open || m->s.dropped || m->s.replaced ||
-	    m->s.closed_release + m->s.closed_downgrade != 1)
-		return fail("window not measured whole: open=%ld dropped=%ld replaced=%ld",
-			    m->s.open, m->s.dropped, m->s.replaced);
-	if (m->window_ns > m->call_ns)
-		return fail("window %lld ns longer than the call, %lld ns",
-			    m->window_ns, m->call_ns);
-	return 0;
+	/* With the writer load, the mapper's windows are the process's too. */
+	if (load & LOAD_WRITER)
+		return 0;
+	m->op = *mlh_find_op(&m->s, sc->op);
+	m->window_ns = m->op.max;
+	m->windows = m->op.count;
+	m->window_sum_ns = m->op.sum;
+	m->lock = m->s.closed_downgrade == m->s.windows ? "down" :
+		  m->s.closed_release == m->s.windows ? "excl" : "mixed";
+	return check_windows(sc, m);
 }
 
 /* ---- Reporting ---- */
@@ -756,26 +1062,53 @@ static double median_double(double *v, int n)
 static void print_meas(const struct scenario *sc, int run,
 		       const struct meas *m)
 {
-	printf("# bench: kernel=%s release=%s scenario=%s size=%zu capped=%d run=%d op=%s lock=%s call_ns=%lld window_ns=%lld ratio=%.4f reader_faults=%lld reader_idle_per_ms=%.2f reader_progress=%.4f populate_ns=%lld\n",
+	const struct wstat *r = &m->w[W_READER], *f = &m->w[W_FAULTER];
+	const struct wstat *p = &m->w[W_MAPPER];
+	const bool win = m->windows >= 0;
+
+	printf("# bench: kernel=%s release=%s scenario=%s size=%zu capped=%d run=%d load=%s piece_kb=%ld op=%s lock=%s call_ns=%lld window_ns=%lld windows=%lld window_sum_ns=%lld ratio=%.4f excl_share=%.4f reader_faults=%lld reader_idle_per_ms=%.2f reader_progress=%.4f faulter_ops=%lld faulter_idle_per_ms=%.2f faulter_progress=%.4f mapper_ops=%lld mapper_idle_per_ms=%.2f mapper_progress=%.4f populate_ns=%lld\n",
 	       b.kernel, b.uts.release, sc->name, m->len,
-	       sc->cap != CAP_NONE, run, sc->op,
-	       m->s.closed_downgrade ? "down" : "excl", m->call_ns,
-	       m->window_ns, m->call_ns ? (double)m->window_ns / m->call_ns : 0,
-	       m->reader_faults, m->idle_per_ms, m->progress, m->populate_ns);
+	       sc->cap != CAP_NONE, run, load_name(load_of(sc)), m->piece_kb,
+	       sc->op, m->lock, m->call_ns, m->window_ns, m->windows,
+	       m->window_sum_ns,
+	       win && m->call_ns ? (double)m->window_ns / m->call_ns : -1,
+	       win && m->call_ns ? (double)m->window_sum_ns / m->call_ns : -1,
+	       r->ops, r->idle_per_ms, r->progress,
+	       f->ops, f->idle_per_ms, f->progress,
+	       p->ops, p->idle_per_ms, p->progress, m->populate_ns);
 	fflush(stdout);
 }
 
 static int tap_n;
 
+/* " reader 95%", " faulter 1%, mapper 0%": the workers' medians. */
+static void progress_text(double prog[NR_WORKERS][MAX_RUNS],
+			  const int *nprog, char *buf, size_t len)
+{
+	size_t at = 0;
+	int k;
+
+	buf[0] = '\0';
+	for (k = 0; k < NR_WORKERS && at < len; k++) {
+		if (!nprog[k])
+			continue;
+		at += snprintf(buf + at, len - at, "%s %s %.0f%%",
+			       at ? "," : ", progress:", worker_names[k],
+			       100 * median_double(prog[k], nprog[k]));
+	}
+}
+
 /* Every run of one scenario at one size: one TAP test point. */
 static bool run_size(struct scenario *sc, size_t size)
 {
+	static double prog[NR_WORKERS][MAX_RUNS];
 	long long call[MAX_RUNS], win[MAX_RUNS];
-	double ratio[MAX_RUNS], prog[MAX_RUNS];
-	int run, ok = 0, nprog = 0;
+	double share[MAX_RUNS];
+	int nprog[NR_WORKERS] = { 0 };
+	int run, ok = 0, k;
 	bool failed = false;
+	char hs[32], pt[128], wt[96] = "";
 	struct meas m;
-	char hs[32];
 
 	human(size, hs, sizeof(hs));
 	for (run = 1; run <= b.runs; run++) {
@@ -787,12 +1120,14 @@ static bool run_size(struct scenario *sc, size_t size)
 			print_meas(sc, run, &m);
 			call[ok] = m.call_ns;
 			win[ok] = m.window_ns;
-			ratio[ok] = (double)m.window_ns / m.call_ns;
-			if (m.progress >= 0)
-				prog[nprog++] = m.progress;
+			share[ok] = m.windows >= 0 ?
+				    (double)m.window_sum_ns / m.call_ns : 0;
+			for (k = 0; k < NR_WORKERS; k++)
+				if (m.w[k].progress >= 0)
+					prog[k][nprog[k]++] = m.w[k].progress;
 			ok++;
 		}
-		reader_set(0, 0);
+		workers_set(LOAD_NONE, 0);
 		if (b.recording)
 			dbg_write("enable", "0");
 		put_mapping();
@@ -802,12 +1137,14 @@ static bool run_size(struct scenario *sc, size_t size)
 		printf("not ok %d %s %s\n", tap_n, sc->name, hs);
 		return false;
 	}
-	printf("%sok %d %s %s: call %.2f ms, exclusive %.2f ms (%.1f%%), reader progress %s%.0f%s (medians of %d)\n",
+	progress_text(prog, nprog, pt, sizeof(pt));
+	if (!(load_of(sc) & LOAD_WRITER))
+		snprintf(wt, sizeof(wt), ", exclusive %.2f ms (%.1f%% of the call)",
+			 median_ll(win, ok) / 1e6,
+			 100 * median_double(share, ok));
+	printf("%sok %d %s %s: call %.2f ms%s%s (medians of %d)\n",
 	       failed ? "not " : "", tap_n, sc->name, hs,
-	       median_ll(call, ok) / 1e6, median_ll(win, ok) / 1e6,
-	       100 * median_double(ratio, ok), nprog ? "" : "n/a (",
-	       nprog ? 100 * median_double(prog, nprog) : 0,
-	       nprog ? "%" : ")", ok);
+	       median_ll(call, ok) / 1e6, wt, pt, ok);
 	fflush(stdout);
 	return !failed;
 }
@@ -833,6 +1170,21 @@ static void fail_sizes(const struct scenario *sc, const size_t *sizes, int n)
 		       human(sizes[i], hs, sizeof(hs)), why);
 }
 
+/*
+ * What this kernel cannot run, for the report to show as n/a (and not as
+ * missing), then a SKIP per size.
+ */
+static void na_sizes(const struct scenario *sc, const size_t *sizes, int n,
+		     const char *reason)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		printf("# bench-na: kernel=%s release=%s scenario=%s size=%zu why=%s\n",
+		       b.kernel, b.uts.release, sc->name, sizes[i], reason);
+	skip_sizes(sc, sizes, n, reason);
+}
+
 /* One scenario at each of its sizes; false if anything failed. */
 static bool run_scenario(struct scenario *sc)
 {
@@ -842,6 +1194,14 @@ static bool run_scenario(struct scenario *sc)
 	bool good = true;
 
 	why[0] = '\0';
+	if (sc->pieces && !knob.present) {
+		na_sizes(sc, sizes, n, "no " PIECE_KNOB);
+		return true;
+	}
+	if (knob_set(sc->pieces ? knob.piece_kb : 0)) {
+		fail_sizes(sc, sizes, n);
+		return false;
+	}
 	if (sc->cap == CAP_MEMORY && b.sizes[b.nr_sizes - 1] > b.cap)
 		printf("# %s: capped at %s (BENCH_CAP): it needs real memory\n",
 		       sc->name, human(b.cap, hs, sizeof(hs)));
@@ -851,7 +1211,7 @@ static bool run_scenario(struct scenario *sc)
 
 	if (sc->kind == SCEN_HUGETLB)
 		ret = scen_hugetlb_prepare(&b.env, sizes[n - 1]);
-	else if (sc->kind == SCEN_UPROBE)
+	else if (sc->kind == SCEN_UPROBE || sc->kind == SCEN_UPROBE_ELSEWHERE)
 		ret = scen_file_prepare(&b.env, sizes[n - 1], true);
 	if (ret < 0) {
 		snprintf(why, sizeof(why), "%s", b.env.why);
@@ -870,19 +1230,209 @@ static bool run_scenario(struct scenario *sc)
 
 	/* Give the pool and the page cache back for the next scenario. */
 	if ((sc->kind == SCEN_HUGETLB && scen_hugetlb_put(&b.env)) ||
-	    (sc->kind == SCEN_UPROBE && scen_file_put(&b.env))) {
+	    ((sc->kind == SCEN_UPROBE || sc->kind == SCEN_UPROBE_ELSEWHERE) &&
+	     scen_file_put(&b.env))) {
 		printf("# %s: %s\n", sc->name, b.env.why);
 		good = false;
 	}
 	return good;
 }
 
+/* ---- Cost mode: one small munmap() ---- */
+
+enum cost_variant {
+	COST_PLAIN,		/* no uprobe anywhere */
+	COST_UPROBE,		/* a uprobe in another mapped file */
+	NR_COST_VARIANTS,
+};
+
+static const char *const cost_names[NR_COST_VARIANTS] = {
+	"file_page", "file_page_uprobe",
+};
+
+/*
+ * The file of the loop: one page, in /tmp like the scenarios' files.
+ * Returns its fd, or -1 with why[].
+ */
+static int cost_file(char *path, size_t len)
+{
+	static char page[1 << 16];
+	const size_t ps = page_size();
+	int fd;
+
+	snprintf(path, len, "/tmp/munmap_bench_cost.XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return fail("mkstemp: %s", strerror(errno));
+	unlink(path);
+	memset(page, 0x90, ps < sizeof(page) ? ps : sizeof(page));
+	if (ps > sizeof(page) || write(fd, page, ps) != (ssize_t)ps) {
+		close(fd);
+		return fail("writing the cost file: %s", strerror(errno));
+	}
+	return fd;
+}
+
+/*
+ * @n times mmap() and munmap() of the file's page: the ns of the loop,
+ * or -1 with why[].
+ */
+static long long cost_loop(int fd, long n)
+{
+	const size_t ps = page_size();
+	long long t0 = now_ns();
+	long i;
+
+	for (i = 0; i < n; i++) {
+		void *p = mmap(NULL, ps, PROT_READ | PROT_EXEC, MAP_PRIVATE,
+			       fd, 0);
+
+		if (p == MAP_FAILED)
+			return fail("mmap of the file's page: %s",
+				    strerror(errno));
+		if (munmap(p, ps))
+			return fail("munmap of the file's page: %s",
+				    strerror(errno));
+	}
+	return now_ns() - t0;
+}
+
+/*
+ * The uprobe variant: a uprobe'd file mapped, its breakpoint installed
+ * (munmap_scenario.c checks it), for the whole variant.  1 ready, 0 a
+ * SKIP, -1 an error; why[] either way.
+ */
+static int cost_uprobe_prepare(void)
+{
+	const size_t len = (SCEN_PROBE_PAGE + 1) * page_size();
+	int ret;
+
+	ret = scen_file_prepare(&b.env, len, true);
+	if (ret <= 0) {
+		snprintf(why, sizeof(why), "%s", b.env.why);
+		return ret;
+	}
+	if (scen_map(&b.env, SCEN_UPROBE, len, &b.map))
+		return fail("%s", b.env.why);
+	if (!b.env.exec) {
+		snprintf(why, sizeof(why), "the uprobe'd file is not mapped PROT_EXEC: no breakpoint");
+		return 0;
+	}
+	return 1;
+}
+
+static bool cost_variant(enum cost_variant v, int fd, int tap, bool module)
+{
+	const char *name = cost_names[v];
+	double per_op[MAX_RUNS];
+	long long ns;
+	int run, ret = 1;
+
+	why[0] = '\0';
+	if (v == COST_UPROBE)
+		ret = cost_uprobe_prepare();
+	if (ret <= 0) {
+		printf("%sok %d %s # %s%s\n", ret ? "not " : "", tap, name,
+		       ret ? "" : "SKIP ", why);
+		put_mapping();
+		scen_file_put(&b.env);
+		return ret == 0;
+	}
+	/* Warm up: page cache, slab caches, the branch predictors. */
+	if (cost_loop(fd, b.cost_n / 10 + 1) < 0)
+		goto failed;
+	for (run = 1; run <= b.runs; run++) {
+		ns = cost_loop(fd, b.cost_n);
+		if (ns < 0)
+			goto failed;
+		per_op[run - 1] = (double)ns / b.cost_n;
+		printf("# bench-cost: kernel=%s release=%s variant=%s run=%d iterations=%ld total_ns=%lld ns_per_op=%.2f module=%d\n",
+		       b.kernel, b.uts.release, name, run, b.cost_n, ns,
+		       per_op[run - 1], module);
+	}
+	printf("ok %d %s: %.1f ns per mmap() + munmap() (median of %d runs of %ld)\n",
+	       tap, name, median_double(per_op, b.runs), b.runs, b.cost_n);
+	put_mapping();
+	scen_file_put(&b.env);
+	return true;
+failed:
+	printf("not ok %d %s # %s\n", tap, name, why);
+	put_mapping();
+	scen_file_put(&b.env);
+	return false;
+}
+
+static int cost_main(void)
+{
+	const char *only = getenv("BENCH_COST_VARIANTS");
+	const bool module = module_loaded();
+	bool want[NR_COST_VARIANTS], good = true;
+	char path[64], buf[128], *tok, *save;
+	int fd, v, n = 0, tap = 0;
+
+	for (v = 0; v < NR_COST_VARIANTS; v++)
+		want[v] = !only || !*only;
+	if (only && *only) {
+		snprintf(buf, sizeof(buf), "%s", only);
+		for (tok = strtok_r(buf, " ,", &save); tok;
+		     tok = strtok_r(NULL, " ,", &save)) {
+			for (v = 0; v < NR_COST_VARIANTS; v++)
+				if (!strcmp(tok, cost_names[v]))
+					break;
+			if (v == NR_COST_VARIANTS) {
+				printf("# BENCH_COST_VARIANTS: no variant '%s'\n",
+				       tok);
+				return 1;
+			}
+			want[v] = true;
+		}
+	}
+	for (v = 0; v < NR_COST_VARIANTS; v++)
+		n += want[v];
+	printf("1..%d\n", n);
+	if (module)
+		printf("# mmap_lock_hold is loaded: its tracepoint probes are in every call measured\n");
+
+	scen_env_init(&b.env, "munmap_bench");
+	atexit(cleanup);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	/* Before anything else: it may unshare the mount namespace. */
+	if (want[COST_UPROBE])
+		scen_tracefs(&b.env);
+	if (workers_start()) {
+		printf("# %s\n", why);
+		return 1;
+	}
+	printf("# munmap_bench cost: kernel=%s release=%s runs=%d iterations=%ld cpu %d\n",
+	       b.kernel, b.uts.release, b.runs, b.cost_n, wk.main_cpu);
+
+	fd = cost_file(path, sizeof(path));
+	if (fd < 0) {
+		printf("# %s\n", why);
+		return 1;
+	}
+	/* A PROT_EXEC mapping is what the uprobe checks look at. */
+	if (cost_loop(fd, 1) < 0) {
+		printf("# %s\n", why);
+		close(fd);
+		return 1;
+	}
+	for (v = 0; v < NR_COST_VARIANTS; v++)
+		if (want[v])
+			good &= cost_variant(v, fd, ++tap, module);
+	close(fd);
+	cleanup();
+	printf("# munmap_bench cost: %s\n", good ? "done" : "some runs failed");
+	return good ? 0 : 1;
+}
+
 int main(void)
 {
 	size_t sizes[MAX_SIZES];
-	char tgid[16], hs[32];
+	char tgid[16], hs[32], pk[32];
 	unsigned int i;
-	bool good = true;
+	bool good = true, uprobe = false;
 	int total = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -893,17 +1443,24 @@ int main(void)
 		printf("1..0 # SKIP needs root\n");
 		return KSFT_SKIP;
 	}
+	if (b.cost)
+		return cost_main();
 	if (!module_loaded()) {
 		printf("1..0 # SKIP mmap_lock_hold not loaded: no %s or %s\n",
 		       MLH_DEV_PATH, MLH_DEBUGFS_DIR);
 		return KSFT_SKIP;
 	}
-	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
-		if (scenarios[i].selected)
-			total += scenario_sizes(&scenarios[i], sizes);
+	for (i = 0; i < ARRAY_SIZE(scenarios); i++) {
+		if (!scenarios[i].selected)
+			continue;
+		total += scenario_sizes(&scenarios[i], sizes);
+		uprobe |= scenarios[i].kind == SCEN_UPROBE ||
+			  scenarios[i].kind == SCEN_UPROBE_ELSEWHERE;
+	}
 	printf("1..%d\n", total);
 
 	scen_env_init(&b.env, "munmap_bench");
+	knob_probe();
 	atexit(cleanup);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
@@ -913,12 +1470,11 @@ int main(void)
 		return 1;
 	}
 	/*
-	 * Before the reader thread: tracefs_find() may unshare the mount
+	 * Before the worker threads: tracefs_find() may unshare the mount
 	 * namespace, which a multi-threaded process cannot.
 	 */
-	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
-		if (scenarios[i].selected && scenarios[i].kind == SCEN_UPROBE)
-			scen_tracefs(&b.env);
+	if (uprobe)
+		scen_tracefs(&b.env);
 	/* Record this process only. */
 	snprintf(tgid, sizeof(tgid), "%d", getpid());
 	b.recording = true;
@@ -928,21 +1484,26 @@ int main(void)
 		       strerror(errno));
 		return 1;
 	}
-	if (reader_start()) {
+	if (workers_start()) {
 		printf("# %s\n", why);
 		return 1;
 	}
-	printf("# munmap_bench: kernel=%s release=%s runs=%d cap=%s cpus: caller %d, reader %d (pause %lld us)\n",
+	if (knob.present)
+		snprintf(pk, sizeof(pk), "%ld KiB (was %ld)", knob.piece_kb,
+			 knob.old);
+	else
+		snprintf(pk, sizeof(pk), "n/a");
+	printf("# munmap_bench: kernel=%s release=%s runs=%d cap=%s cpus: caller %d, workers %d (pause %lld us) munmap_piece_kbytes: %s\n",
 	       b.kernel, b.uts.release, b.runs, human(b.cap, hs, sizeof(hs)),
-	       rd.main_cpu, rd.cpu, rd.pause_ns / 1000);
-	if (rd.cpu < 0)
-		printf("# no reader (BENCH_READER=0 or one CPU): reader_* are -1\n");
+	       wk.main_cpu, wk.cpu, wk.pause_ns / 1000, pk);
+	if (wk.cpu < 0)
+		printf("# no workers (BENCH_READER=0 or one CPU): every load is none\n");
 
 	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
 		if (scenarios[i].selected)
 			good &= run_scenario(&scenarios[i]);
 
-	reader_stop();
+	workers_stop();
 	cleanup();
 	printf("# munmap_bench: %s\n", good ? "done" : "some measurements failed");
 	return good ? 0 : 1;
