@@ -2,36 +2,53 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # 'make bench': how long each way of unmapping holds mmap_lock exclusively,
-# and how far a faulting reader thread gets meanwhile, on stock 6.1.192
-# and on the patched kernel, in one run.  Documentation/bench.md has the
-# method and what to expect.
+# how far other threads get meanwhile (a faulting reader; a faulter and a
+# mapper, "with a writer", with vm.munmap_piece_kbytes off and on), and
+# what a small munmap() costs, on stock 6.1.192 and on the patched
+# kernel, in one run.  Documentation/bench.md has the method and what to
+# expect.
 #
 # Builds (or reuses: the builds are incremental) both kernels with the
 # non-debug scripts/kernel/kconfig/bench.config, in build/stock/obj/bench-stock
 # (from the stock worktree build/stock/linux, see kernel/prepare-stock.sh)
 # and build/obj/bench-patched (build/linux); boots each with the module built
 # against it (scripts/vm/boot.sh) and runs munmap_bench
-# (selftests/bench/) there, which prints one '# bench:' line per
-# measurement (streamed here) and one TAP result per scenario and size.
-# Then scripts/bench/report.py writes, in this run's
-# build/results/bench-<time>/ (bench-latest): bench.md (the table, stock
-# and patched side by side, medians and spread) and bench.json (every
-# run, the medians, kernels, configs, host facts, settings), and scripts/bench/plot.gp bench.png (exclusive hold
-# against size per scenario, both kernels).  Exits non-zero when a guest
-# failed or a scenario is missing from the results.
+# (selftests/bench/) there: first its cost loop (BENCH_MODE=cost), before
+# the module is loaded, then the scenarios with it.  It prints one
+# '# bench:' line per measurement, '# bench-cost:' per cost run and
+# '# bench-na:' per scenario the kernel cannot run (streamed here), and
+# one TAP result per scenario and size.  Then scripts/bench/report.py
+# writes, in this run's build/results/bench-<time>/ (bench-latest):
+# bench.md (the tables, stock and patched side by side, medians and
+# spread, ratios) and bench.json (every run, the medians, the summary
+# the tables show, kernels, configs, host facts, settings), and
+# scripts/bench/plot.gp bench.png (exclusive hold against size per
+# scenario, both kernels).  Exits non-zero when a guest failed or a
+# scenario is missing from the results.
 #
 # Usage: scripts/bench.sh
 # Env:   BENCH_SIZES="256M 1G 4G"  sizes of the populated range; up to
 #                                 "256M 1G 4G 16G 64G" (zero-page PTEs:
 #                                 64 GiB cost 128 MiB of guest memory)
 #        BENCH_SCENARIOS=...       a subset, e.g. "munmap vm_munmap"
-#        BENCH_CAP=256M            size cap of shmdt, hugetlb and uprobe,
-#                                 which need real memory
-#        RUNS=3                    runs per scenario and size (medians)
+#        BENCH_CAP=256M            size cap of shmdt, hugetlb and the
+#                                 uprobe scenarios, which need real memory
+#        BENCH_PIECE_KB=65536      vm.munmap_piece_kbytes of the *_pieces
+#                                 scenarios (patched kernel only)
+#        BENCH_COST_N=1000000      iterations of a cost run; 0: no cost runs
+#        RUNS=3                    runs per scenario and size, and per
+#                                 cost variant (medians)
 #        BENCH_KERNELS="stock patched"  which kernels to boot
 #        BENCH_MEM=2G              guest memory (qemu -m)
-#        BENCH_TIMEOUT=SECONDS     per guest (default from the sizes)
+#        BENCH_TIMEOUT=SECONDS     per guest (default from the sizes and
+#                                 BENCH_COST_N)
+#        LINUX=DIR                 bench the patched kernel of this tree
+#                                 as it is, instead of build/linux
+#                                 prepared from patches/ (the stock
+#                                 worktree is made from its tag 'base')
 set -euo pipefail
+# A tree given is benched as it is: not reset to patches/.
+linux_given=${LINUX:+1}
 source "$(dirname "$0")/lib.sh"
 
 RUNS=${RUNS:-3}
@@ -40,9 +57,15 @@ BENCH_SCENARIOS=${BENCH_SCENARIOS:-}
 BENCH_CAP=${BENCH_CAP:-256M}
 BENCH_KERNELS=${BENCH_KERNELS:-stock patched}
 BENCH_MEM=${BENCH_MEM:-2G}
+BENCH_PIECE_KB=${BENCH_PIECE_KB:-65536}
+BENCH_COST_N=${BENCH_COST_N:-1000000}
 SMP=2
 
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive number, not '$RUNS'"
+[[ $BENCH_PIECE_KB =~ ^[1-9][0-9]*$ ]] ||
+	die "BENCH_PIECE_KB takes KiB, not '$BENCH_PIECE_KB'"
+[[ $BENCH_COST_N =~ ^[0-9]+$ ]] ||
+	die "BENCH_COST_N takes a number of iterations, not '$BENCH_COST_N'"
 # They go into the guest's plan between single quotes.
 for v in "$BENCH_SIZES" "$BENCH_SCENARIOS" "$BENCH_CAP"; do
 	[[ $v =~ ^[A-Za-z0-9_,\ ]*$ ]] || die "bench: unexpected characters in '$v'"
@@ -65,14 +88,18 @@ size_mib() {
 
 # Populating zero-page PTEs dominates the guest's run: 0.25 s per GiB
 # under TCG on a quiet host, up to 1 s on a busy one, for each of RUNS
-# runs of the six uncapped scenarios; allow 4 s, and 10 minutes for the
+# runs of the ten uncapped scenarios; allow 4 s, and 10 minutes for the
 # rest.
 total_mib=0
 for s in ${BENCH_SIZES//,/ }; do
 	total_mib=$((total_mib + $(size_mib "$s")))
 done
-TIMEOUT=${BENCH_TIMEOUT:-$((600 + 4 * 6 * RUNS * total_mib / 1024))}
+TIMEOUT=${BENCH_TIMEOUT:-$((600 + 4 * 10 * RUNS * total_mib / 1024))}
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "BENCH_TIMEOUT takes seconds"
+# The cost loop: RUNS runs and a tenth more of warm-up, for each of its
+# two variants; an mmap() + munmap() takes about 25 us under TCG on a
+# busy host: allow 100 us, and 2 minutes.
+COST_TIMEOUT=$((120 + BENCH_COST_N * (10 * RUNS + 1) * 2 / 100000))
 
 t0=$SECONDS
 # The figures depend on what else the host runs: noted in bench.json.
@@ -118,10 +145,16 @@ with_progress() {
 }
 
 results_begin bench
-step "sizes '$BENCH_SIZES', scenarios '${BENCH_SCENARIOS:-all}', cap $BENCH_CAP, $RUNS runs, kernels '$BENCH_KERNELS'; results in $RESULTS"
+step "sizes '$BENCH_SIZES', scenarios '${BENCH_SCENARIOS:-all}', cap $BENCH_CAP, pieces of $BENCH_PIECE_KB KiB, cost loop of $BENCH_COST_N, $RUNS runs, kernels '$BENCH_KERNELS'; results in $RESULTS"
 "$S/deps.sh" --bench
 need gnuplot gnuplot-nox
-"$S/kernel/prepare-tree.sh"
+if [[ -n $linux_given ]]; then
+	git -C "$LINUX" rev-parse -q --verify base >/dev/null ||
+		die "LINUX=$LINUX: not a git tree with the tag 'base' (stock 6.1.192)"
+	step "patched tree $LINUX as it is ($(git -C "$LINUX" describe --always --tags --dirty))"
+else
+	"$S/kernel/prepare-tree.sh"
+fi
 
 declare -A SRC=([patched]=$LINUX [stock]=$STOCK)
 # Both two levels below the directory of their sources' tree, so that
@@ -152,7 +185,8 @@ make -s -C "$ROOT/selftests" KSRC="$LINUX" OUT="$BUILD/selftests" \
 bench_lines() {
 	local line
 	while IFS= read -r line; do
-		[[ $line == *"# bench: "* ]] || continue
+		[[ $line == *"# bench: "* || $line == *"# bench-cost: "* ||
+			$line == *"# bench-na: "* ]] || continue
 		awk -f "$S/bench/progress.awk" <<<"$line" >&2
 	done
 }
@@ -163,16 +197,26 @@ run_kernel() {
 	local name=$1 obj=${OBJ[$1]} rc=0
 	local log=$RESULTS/bench-$1.console.log plan=$RESULTS/bench-$1.plan
 
+	local timeout=$TIMEOUT
+
 	{
 		echo "# Generated by scripts/bench.sh."
+		# Before insmod: the module's tracepoint probes would be
+		# in every mmap_lock operation of the loop.
+		if ((BENCH_COST_N > 0)); then
+			echo "run_test -t $COST_TIMEOUT munmap_cost env BENCH_MODE=cost" \
+				"BENCH_KERNEL=$name RUNS=$RUNS BENCH_COST_N=$BENCH_COST_N" \
+				"munmap_bench"
+			timeout=$((timeout + COST_TIMEOUT))
+		fi
 		echo "run_test module_load insmod /opt/tests/modules/mmap_lock_hold.ko"
 		echo "run_test -t $TIMEOUT munmap_bench env BENCH_KERNEL=$name RUNS=$RUNS" \
 			"BENCH_SIZES='$BENCH_SIZES' BENCH_SCENARIOS='$BENCH_SCENARIOS'" \
-			"BENCH_CAP='$BENCH_CAP' munmap_bench"
+			"BENCH_CAP='$BENCH_CAP' BENCH_PIECE_KB=$BENCH_PIECE_KB munmap_bench"
 		echo "run_test module_unload rmmod mmap_lock_hold"
 	} > "$plan"
 
-	step "booting $name (QEMU, $SMP vCPUs, $BENCH_MEM, timeout ${TIMEOUT}s)"
+	step "booting $name (QEMU, $SMP vCPUs, $BENCH_MEM, timeout ${timeout}s)"
 	# The guest's lines as they come; run-vm.sh truncates the log first.
 	tail -n +1 -s 0.5 -F "$log" > >(bench_lines || true) 2>/dev/null &
 	streamer=$!
@@ -186,7 +230,7 @@ run_kernel() {
 	# explained in Documentation/bench.md.
 	"$S/vm/boot.sh" --name "bench-$name" --kernel "$obj/arch/x86/boot/bzImage" \
 		--module "$obj" --plan "$plan" --file "$BUILD/selftests/munmap_bench" \
-		--smp "$SMP" --mem "$BENCH_MEM" --timeout "$((TIMEOUT + 120))" \
+		--smp "$SMP" --mem "$BENCH_MEM" --timeout "$((timeout + 120))" \
 		--append "idle=poll clocksource=tsc tsc=reliable" \
 		>/dev/null || rc=$?
 	# Let tail drain, then stop it; bench_lines ends with its input.
@@ -206,6 +250,7 @@ step "report"
 report_args=(--results "$RESULTS" --config "$S/kernel/kconfig/bench.config"
 	--setting "runs=$RUNS" --setting "sizes=$BENCH_SIZES"
 	--setting "scenarios=${BENCH_SCENARIOS:-all}" --setting "cap=$BENCH_CAP"
+	--setting "piece_kb=$BENCH_PIECE_KB" --setting "cost_n=$BENCH_COST_N"
 	--setting "smp=$SMP" --setting "mem=$BENCH_MEM"
 	--host "cpus=$(jobs_count)"
 	--host "cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
