@@ -105,6 +105,7 @@ def parse_log(path):
     cost = re.compile(r"# bench-cost: (.*)$")
     failed = re.compile(r"^# (\S+) (\d+ [KMG]iB) run (\d+): (.*)$")
     cost_failed = re.compile(r"^not ok \d+ (file_page\S*) # (.*)$")
+    cost_skipped = re.compile(r"^ok \d+ (file_page\S*) # SKIP (.*)$")
     start = re.compile(r"@@VMTEST-START@@ (\S+)")
     with open(path, errors="replace") as f:
         for line in f:
@@ -165,6 +166,10 @@ def parse_log(path):
             m = cost_failed.search(line)
             if m:
                 errors.append({"variant": m.group(1), "why": m.group(2)})
+                continue
+            m = cost_skipped.search(line)
+            if m:
+                nas.append({"variant": m.group(1), "why": m.group(2)})
     return runs, nas, costs, errors, release
 
 
@@ -323,9 +328,11 @@ def problems(kernels, data, med, settings):
     keys = set()
     for k in kernels:
         keys |= set(med[k]) | {(n["scenario"], n["size"])
-                               for n in data[k]["na"]}
+                               for n in data[k]["na"] if "scenario" in n}
     for k in kernels:
-        na = {(n["scenario"], n["size"]) for n in data[k]["na"]}
+        na = {(n["scenario"], n["size"]) for n in data[k]["na"]
+              if "scenario" in n}
+        cost_na = {n["variant"] for n in data[k]["na"] if "variant" in n}
         measured = {sc for sc, _ in med[k]} | {sc for sc, _ in na}
         for sc in wanted:
             if sc not in measured:
@@ -340,6 +347,8 @@ def problems(kernels, data, med, settings):
         if cost_n > 0:
             cm = data[k]["cost_medians"]
             for v in COST_VARIANTS:
+                if v in cost_na:
+                    continue
                 n = cm[v]["runs"] if v in cm else 0
                 if n < runs:
                     out.append("%s: cost %s: %d run(s) of %d"
@@ -412,7 +421,7 @@ def setting_name(kernel, m, scenario):
 
 def na_of(data, k, sc, size):
     for n in data[k]["na"]:
-        if n["scenario"] == sc and n["size"] == size:
+        if n.get("scenario") == sc and n.get("size") == size:
             return n["why"]
     return None
 
@@ -503,10 +512,13 @@ def cost_table(kernels, data):
     out, summary = [], []
     for v in COST_VARIANTS:
         ms = {k: data[k]["cost_medians"].get(v) for k in kernels}
-        if not any(ms.values()):
+        na = {k: n["why"] for k in kernels for n in data[k]["na"]
+              if n.get("variant") == v}
+        if not any(ms.values()) and not na:
             continue
-        s = {"variant": v, "label": LABELS[v], "kernels": ms}
-        row = [LABELS[v]] + [fmt_spread(ms[k], "ns_per_op", 1, "%.1f")
+        s = {"variant": v, "label": LABELS[v], "kernels": ms, "na": na}
+        row = [LABELS[v]] + ["n/a" if k in na else
+                             fmt_spread(ms[k], "ns_per_op", 1, "%.1f")
                              for k in kernels]
         if base:
             s.update(ratios(ms[base], ms[new], "ns_per_op"))
