@@ -120,4 +120,97 @@ ok=1
 ((rc == 1)) && [[ ! -e $tmp/none/bench.json ]] && ok=0
 tap_check $ok "no measurement at all: exit 1, nothing written" "exit $rc: $(cat "$tmp/none/out")"
 
+# The writer, alone and cost tables: stock without the knob (n/a), the
+# patched kernel with it off and on.
+# wline KERNEL SCENARIO RUN LOAD PIECE_KB CALL_NS WINDOWS FAULTER MAPPER
+wline() {
+	local win=-1 sum=-1 share=-1
+	if [[ $4 != writer ]]; then
+		win=100000 sum=$((100000 * $7))
+		share=$(bc -l <<<"$sum / $6")
+	fi
+	printf '[   9.000000] # bench: kernel=%s release=6.1.192-%s scenario=%s size=%d capped=0 run=%d load=%s piece_kb=%d op=munmap lock=%s call_ns=%d window_ns=%d windows=%d window_sum_ns=%d ratio=%.4f excl_share=%.4f reader_faults=-1 reader_idle_per_ms=-1 reader_progress=-1 faulter_ops=5 faulter_idle_per_ms=10 faulter_progress=%s mapper_ops=5 mapper_idle_per_ms=10 mapper_progress=%s populate_ns=1000\n' \
+		"$1" "$1" "$2" $((4096 * MiB)) "$3" "$4" "$5" \
+		"$([[ $4 == writer ]] && echo n/a || echo down)" "$6" "$win" \
+		"$7" "$sum" "$(bc -l <<<"$win / $6")" "$share" "$8" "$9"
+}
+# cline KERNEL VARIANT RUN NS_PER_OP
+cline() {
+	printf '# bench-cost: kernel=%s release=6.1.192-%s variant=%s run=%d iterations=1000 total_ns=%d ns_per_op=%s module=0\n' \
+		"$1" "$1" "$2" "$3" $(($4 * 1000)) "$4"
+}
+mkdir -p "$tmp/pieces"
+{
+	echo "@@VMTEST-START@@ 6.1.192-stock"
+	for run in 1 2 3; do
+		cline stock file_page "$run" $((1000 + run * 10))
+	done
+	echo 'ok 2 file_page_uprobe # SKIP adding a uprobe event: Permission denied'
+	for run in 1 2 3; do
+		wline stock alone "$run" none -1 $((run * 1000000)) 1 -1 -1
+		wline stock writer "$run" writer -1 $((run * 1000000)) -1 0.0$run 0.0$run
+	done
+	for sc in alone_pieces writer_pieces; do
+		echo "# bench-na: kernel=stock release=6.1.192-stock scenario=$sc size=$((4096 * MiB)) why=no /proc/sys/vm/munmap_piece_kbytes"
+	done
+} >"$tmp/pieces/bench-stock.console.log"
+{
+	echo "@@VMTEST-START@@ 6.1.192-patched"
+	for run in 1 2 3; do
+		cline patched file_page "$run" $((1010 + run * 10))
+		cline patched file_page_uprobe "$run" 1100
+	done
+	for run in 1 2 3; do
+		wline patched alone "$run" none 0 $((run * 1000000)) 1 -1 -1
+		wline patched alone_pieces "$run" none 65536 $((run * 1250000)) 64 -1 -1
+		wline patched writer "$run" writer 0 $((run * 1000000)) -1 0.01 0.02
+		wline patched writer_pieces "$run" writer 65536 $((run * 1000000)) -1 0.$((run + 5)) 0.7
+	done
+} >"$tmp/pieces/bench-patched.console.log"
+rc=0
+python3 "$tool" --results "$tmp/pieces" --kernel stock="$tmp" --kernel patched="$tmp" \
+	--setting runs=3 --setting "scenarios=alone alone_pieces writer writer_pieces" \
+	--setting piece_kb=65536 --setting cost_n=1000 >"$tmp/pieces/out" 2>&1 || rc=$?
+tap_check $rc "writer, alone, cost; stock without the knob: exit 0" \
+	"exit $rc: $(cat "$tmp/pieces/out")"
+
+got=$(json pieces '[(s["name"], s["na"] is not None, s["medians"] and (s["medians"]["call_ns"], s["medians"]["faulter_progress"], s["medians"]["faulter_progress_min"], s["medians"]["faulter_progress_max"], s["medians"]["mapper_progress"])) for s in j["summary"]["writer"][0]["settings"]]')
+want="[('stock', False, (2000000, 0.02, 0.01, 0.03, 0.02)), ('stock, knob on', True, None), ('patched, knob off', False, (2000000, 0.01, 0.01, 0.01, 0.02)), ('patched, knob on (65536 KiB)', False, (2000000, 0.7, 0.6, 0.8, 0.7))]"
+tap_check "$([[ $got == "$want" ]]; echo $?)" "bench.json: the writer's progress per kernel and knob, n/a on stock" \
+	"want $want, got $got"
+
+got=$(json pieces '(j["summary"]["alone"][0]["patched_on_vs_off"], [s["medians"]["windows"] for s in j["summary"]["alone"][0]["settings"] if s["medians"]])')
+want="({'speed_ratio': 0.8, 'time_ratio': 1.25}, [1, 1, 64])"
+tap_check "$([[ $got == "$want" ]]; echo $?)" "bench.json: knob on/off ratios of the call alone, a window per piece" \
+	"want $want, got $got"
+
+got=$(json pieces '[(c["variant"], c["kernels"]["stock"] and c["kernels"]["stock"]["ns_per_op"], c["kernels"]["patched"]["ns_per_op"], c["speed_ratio"] and round(c["speed_ratio"], 4), c["na"]) for c in j["summary"]["cost"]]')
+want="[('file_page', 1020.0, 1030.0, 0.9903, {}), ('file_page_uprobe', None, 1100.0, None, {'stock': 'adding a uprobe event: Permission denied'})]"
+tap_check "$([[ $got == "$want" ]]; echo $?)" "bench.json: ns per op of the cost loop, patched/stock speed; a skipped variant n/a" \
+	"want $want, got $got"
+
+ok=1
+grep -q '^| 4 GiB | stock, knob on | n/a | n/a | n/a |$' "$tmp/pieces/bench.md" &&
+	grep -q '^| 4 GiB | patched, knob on (65536 KiB) | 2.00 (1.00–3.00) | 70% (60%–80%) | 70% |$' "$tmp/pieces/bench.md" &&
+	grep -q '^| mmap() + munmap() of a 4 KiB file page | 1020.0 (1010.0–1030.0) | 1030.0 (1020.0–1040.0) | 0.990 |$' "$tmp/pieces/bench.md" && ok=0
+tap_check $ok "bench.md: the writer and cost tables, n/a, spread and speed" \
+	"$(cat "$tmp/pieces/bench.md")"
+
+mkdir -p "$tmp/nocost"
+grep -v 'bench-cost: kernel=patched release=6.1.192-patched variant=file_page run=3' \
+	"$tmp/pieces/bench-patched.console.log" >"$tmp/nocost/bench-patched.console.log"
+cp "$tmp/pieces/bench-stock.console.log" "$tmp/nocost/"
+rc=0
+python3 "$tool" --results "$tmp/nocost" --kernel stock="$tmp" --kernel patched="$tmp" \
+	--setting runs=3 --setting "scenarios=alone" --setting cost_n=1000 \
+	>"$tmp/nocost/out" 2>&1 || rc=$?
+ok=1
+((rc == 1)) && grep -q 'patched: cost file_page: 2 run(s) of 3' "$tmp/nocost/out" && ok=0
+tap_check $ok "a cost run missing: exit 1, named" "exit $rc: $(cat "$tmp/nocost/out")"
+
+got=$(json good '[(s["scenario"], s["size"] >> 20, s["speed_ratio"]) for s in j["summary"]["scenarios"]][:1]')
+want="[('munmap', 256, 1.0)]"
+tap_check "$([[ $got == "$want" ]]; echo $?)" "bench.json: the scenarios' rows with their patched/stock speed" \
+	"want $want, got $got"
+
 tap_summary
