@@ -91,7 +91,7 @@
 #endif
 
 #define RANGE_PAGES	4096		/* 16 MiB with 4 KiB pages */
-#define BELOW_PAGES	64		/* the range of the below_* variants */
+#define BELOW_PAGES	16		/* the range of the below_* variants */
 #define BELOW_MIN_ROUNDS 10000		/* their rounds, asserted */
 #define BELOW_BUDGET_NS	(150LL * 1000000000)
 /* Pages of the test's own MAP_GROWSDOWN mapping above the range. */
@@ -99,7 +99,7 @@
 /* Of the main thread's stack, the lowest pages read: below its SP. */
 #define STACK_PAGES	8
 /* Accesses "just below" the growsdown VMA: its top pages of the range. */
-#define TOP_PAGES	8
+#define TOP_PAGES	4
 /*
  * Their warm-up: a round is short, and what matters is that the threads
  * run when the call starts, not how long they ran before.
@@ -126,7 +126,8 @@
 /* A written slot is the pattern XOR a sequence number below this. */
 #define SEQ_LIMIT	(1U << 31)
 
-enum phase { PH_PRE = 1, PH_FLIGHT, PH_DONE };
+/* PH_IDLE: below_* only, between rounds; the range is not to be touched. */
+enum phase { PH_IDLE, PH_PRE, PH_FLIGHT, PH_DONE };
 
 enum unmap_how {
 	UNMAP_MUNMAP,
@@ -196,6 +197,13 @@ static struct {
 	unsigned int gd_pages;
 	uintptr_t gd_start0, gd_end;	/* its bounds before a round */
 	int round;			/* for the messages */
+	/*
+	 * below_*: rounds without barriers, whose wake-ups cost
+	 * milliseconds under TCG: the accessors spin between rounds, start
+	 * when gen moves on and the phase is no longer PH_IDLE, and count
+	 * themselves in finished when done.
+	 */
+	atomic_int gen, finished;
 	unsigned long grown_pages;	/* the stack grew over, in all */
 } rs;
 
@@ -571,8 +579,8 @@ static void accessor_round_below(struct acc *a)
 {
 	unsigned int post = 0, n = 0;
 
-	memset(a->last, 0, sizeof(a->last));
-	memset(a->grown, 0, sizeof(a->grown));
+	memset(a->last, 0, rs.npages * sizeof(a->last[0]));
+	memset(a->grown, 0, rs.npages * sizeof(a->grown[0]));
 	a->lo = a->hi = UINTPTR_MAX;
 	for (;;) {
 		int ph0 = atomic_load(&rs.phase);
@@ -651,11 +659,36 @@ static void find_cpus(void)
 			cpus[ncpus++] = i;
 }
 
+/* below_*: the accessors' rounds, without barriers (see rs.gen). */
+static void below_loop(struct acc *a)
+{
+	int done = 0, g;
+
+	for (;;) {
+		while (atomic_load(&rs.phase) == PH_IDLE ||
+		       atomic_load(&rs.gen) == done) {
+			if (atomic_load(&rs.quit))
+				return;
+			sched_yield();
+		}
+		g = atomic_load(&rs.gen);
+		memset(&a->c, 0, sizeof(a->c));
+		a->why[0] = '\0';
+		accessor_round_below(a);
+		done = g;
+		atomic_fetch_add(&rs.finished, 1);
+	}
+}
+
 static void *thread_fn(void *arg)
 {
 	struct acc *a = arg;
 
 	pin(a->id < 0 ? PIN_UNMAPPER : a->id);
+	if (rs.below) {
+		below_loop(a);
+		return NULL;
+	}
 
 	for (;;) {
 		pthread_barrier_wait(&rs.start);
@@ -665,8 +698,6 @@ static void *thread_fn(void *arg)
 		a->why[0] = '\0';
 		if (a->id < 0)
 			recycler_round(a);
-		else if (rs.below)
-			accessor_round_below(a);
 		else
 			accessor_round(a);
 		pthread_barrier_wait(&rs.end);
@@ -858,10 +889,11 @@ FIXTURE_TEARDOWN(race)
 {
 	int i;
 
-	/* Threads wait at the start barrier between rounds. */
+	/* Threads wait at the start barrier between rounds, or spin. */
 	if (self->started) {
 		atomic_store(&rs.quit, 1);
-		pthread_barrier_wait(&rs.start);
+		if (!rs.below)
+			pthread_barrier_wait(&rs.start);
 		for (i = 0; i < self->nthreads; i++)
 			pthread_join(accs[i].thread, NULL);
 	}
@@ -1128,13 +1160,17 @@ static const char *round_once(struct __test_metadata *_metadata,
 		rs.lo = 0;
 		rs.hi = rs.npages;
 	}
-	atomic_store(&rs.phase, PH_PRE);
 	atomic_store(&rs.warm, 0);
+	atomic_store(&rs.finished, 0);
+	if (variant->below)
+		atomic_fetch_add(&rs.gen, 1);
+	atomic_store(&rs.phase, PH_PRE);
 
 	/* No ASSERT from here to the end barrier: the threads are running. */
 	t1 = now_ns();
 	self->map_ns += t1 - t0;
-	pthread_barrier_wait(&rs.start);
+	if (!variant->below)
+		pthread_barrier_wait(&rs.start);
 	/*
 	 * One accessor running with the range in its TLB is enough: the
 	 * others may share a CPU with it and wait for its time slice.
@@ -1149,7 +1185,13 @@ static const char *round_once(struct __test_metadata *_metadata,
 	t1 = now_ns();
 	self->unmap_ns += t1 - t0;
 	atomic_store(&rs.phase, PH_DONE);
-	pthread_barrier_wait(&rs.end);
+	if (variant->below) {
+		while (atomic_load(&rs.finished) < NACC)
+			sched_yield();
+		atomic_store(&rs.phase, PH_IDLE);
+	} else {
+		pthread_barrier_wait(&rs.end);
+	}
 
 	ASSERT_EQ(0, ret) TH_LOG("round %d: unmap: %s", self->rounds,
 				 strerror(err));
@@ -1164,7 +1206,8 @@ static const char *round_once(struct __test_metadata *_metadata,
 		check_growth(_metadata);
 	/* Leave the hole for the next round; below_*: give the growth back. */
 	ASSERT_EQ(0, munmap(rs.base, rs.npages * ps));
-	if (variant->below)
+	/* Else the next round's MAP_FIXED_NOREPLACE finds what is left. */
+	if (variant->below && rs.round % GD_CHECK_EVERY == GD_CHECK_EVERY - 1)
 		check_gd_back(_metadata);
 	self->end_ns += now_ns() - t1;
 	self->rounds++;
