@@ -85,7 +85,10 @@ if [[ -f $ksft/lib.mk && -f $ksft/kselftest_harness.h ]]; then
 	cp "$ksft/lib.mk" "$ksft/kselftest_harness.h" "$ksft/kselftest.h" \
 		"$tmp/k/tools/testing/selftests/"
 	cp -r "$st/mm" "$st/mlh" "$tmp/k/tools/testing/selftests/"
+	# OUTPUT given: the kernel's lib.mk sets it only at MAKELEVEL 0,
+	# and make test runs this under make.
 	out=$(make -C "$tmp/k/tools/testing/selftests/mm" \
+		OUTPUT="$tmp/k/tools/testing/selftests/mm" \
 		MODULE_DIR="$ROOT/module" \
 		"$tmp/k/tools/testing/selftests/mm/munmap_errno" 2>&1) && ok=0 || ok=1
 	[[ -x $tmp/k/tools/testing/selftests/mm/munmap_errno ]] || ok=1
