@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Figures of a 'make bench' run as plain text for patch messages.
+
+Usage: quote.py BENCH_JSON WHAT
+
+WHAT: special, growsdown, map_fixed, shmdt, pieces, cost, table.  Prints
+a short paragraph and a fixed-width table built from the 'summary' of
+BENCH_JSON (scripts/bench/report.py), so that the figures quoted in the
+patch messages and the cover letter are regenerated from a committed run,
+never typed.  Exits 1 if the run has no figure for WHAT.
+"""
+import json
+import sys
+import textwrap
+
+
+def ms(m, key):
+    """A time in ms, or "-".  Wide enough for the tables below 72 columns."""
+    if not m or m.get(key) is None or m[key] < 0:
+        return "-"
+    return "%.2f" % (m[key] / 1e6)
+
+
+def pct(m, key):
+    if not m or m.get(key) is None or m[key] < 0:
+        return "-"
+    return "%.0f%%" % (100 * m[key])
+
+
+def share(m):
+    s = m.get("excl_share", m.get("ratio")) if m else None
+    return "-" if s is None else "%.1f%%" % (100 * s)
+
+
+def scenario_rows(summary, names):
+    return [s for s in summary["scenarios"] if s["scenario"] in names]
+
+
+def scenario_table(bench, names):
+    rows = scenario_rows(bench["summary"], names)
+    if not rows:
+        return None
+    fmt = "  %-16s %7s %18s %18s %6s"
+    out = [fmt % ("", "size", "stock: excl/call", "patched: excl/call",
+                  "speed"),
+           fmt % ("", "", "ms", "ms", "")]
+    for s in rows:
+        st, pa = s["kernels"].get("stock"), s["kernels"].get("patched")
+        sr = s.get("speed_ratio")
+        out.append(fmt % (
+            s["scenario"], s["size_h"],
+            "%s/%s" % (ms(st, "window_ns"), ms(st, "call_ns")),
+            "%s/%s" % (ms(pa, "window_ns"), ms(pa, "call_ns")),
+            "-" if sr is None else "%.3f" % sr))
+    return out
+
+
+def cost_lines(bench):
+    rows = bench["summary"].get("cost") or []
+    out = []
+    for s in rows:
+        st, pa = s["kernels"].get("stock"), s["kernels"].get("patched")
+        if not st or not pa:
+            continue
+        out.append("  %s:" % s["label"])
+        out.append("    stock %.1f ns, patched %.1f ns per op, speed %.3f" % (
+            st["ns_per_op"], pa["ns_per_op"], s["speed_ratio"]))
+    return out
+
+
+def pieces_lines(bench):
+    out = []
+    fmt = "    %-28s %10s %8s %7s"
+    for s in bench["summary"].get("writer") or []:
+        out.append("  munmap() of %s, a faulter and a mapper thread "
+                   "running:" % s["size_h"])
+        out.append(fmt % ("", "call ms", "faulter", "mapper"))
+        for c in s["settings"]:
+            if c["na"]:
+                continue
+            m = c["medians"]
+            out.append(fmt % (c["name"], ms(m, "call_ns"),
+                              pct(m, "faulter_progress"),
+                              pct(m, "mapper_progress")))
+    for s in bench["summary"].get("alone") or []:
+        r = s.get("patched_on_vs_off")
+        if r and r.get("speed_ratio"):
+            out.append("  munmap() of %s alone, knob on/off speed: %.3f"
+                       % (s["size_h"], r["speed_ratio"]))
+    return out
+
+
+def header(bench):
+    k = bench["kernels"]
+    runs = bench["settings"].get("runs", "?")
+    text = ("Measured with make bench: stock %s against this series, "
+            "the same non-debug config, QEMU (TCG), medians of %s runs "
+            "in one boot per kernel; excl: the longest exclusive "
+            "mmap_lock window of the call (the mmap_lock_hold module), "
+            "speed: stock call time / patched call time; faulter and "
+            "mapper: their progress during the call as a share of their "
+            "idle rate." % (k.get("stock", {}).get("release", "?"), runs))
+    return textwrap.fill(text, 72)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    bench = json.load(open(sys.argv[1]))
+    what = sys.argv[2]
+    groups = {
+        "special": ["hugetlb", "pfnmap", "uprobe", "uprobe_elsewhere"],
+        "growsdown": ["munmap", "growsdown"],
+        "map_fixed": ["map_fixed"],
+        "shmdt": ["shmdt"],
+        "table": ["munmap", "growsdown", "map_fixed", "mremap_shrink",
+                  "brk_shrink", "shmdt", "hugetlb", "pfnmap", "uprobe",
+                  "uprobe_elsewhere", "vm_munmap"],
+    }
+    if what in groups:
+        body = scenario_table(bench, groups[what])
+        if what == "special" and body:
+            body += cost_lines(bench)
+    elif what == "cost":
+        body = cost_lines(bench)
+    elif what == "pieces":
+        body = pieces_lines(bench)
+    else:
+        sys.exit("quote.py: unknown WHAT %r" % what)
+    if not body:
+        sys.exit("quote.py: no figures for %r in %s" % (what, sys.argv[1]))
+    print(header(bench))
+    print()
+    print("\n".join(line.rstrip() for line in body))
+
+
+if __name__ == "__main__":
+    main()
