@@ -691,8 +691,9 @@ def main():
         blocks.append("\n".join(lines))
     with open(os.path.join(a.results, "bench-plot.dat"), "w") as f:
         f.write("\n\n\n".join(blocks) + "\n")
+    # Empty without a scenario of the first table: no plot.
     with open(os.path.join(a.results, "bench-plot.names"), "w") as f:
-        f.write(" ".join(names) + "\n")
+        f.write(" ".join(names) + "\n" if names else "")
     for p in found:
         print("bench-report: %s" % p, file=sys.stderr)
     sys.exit(1 if found else 0)
