@@ -97,9 +97,9 @@ done
 TIMEOUT=${BENCH_TIMEOUT:-$((600 + 4 * 10 * RUNS * total_mib / 1024))}
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "BENCH_TIMEOUT takes seconds"
 # The cost loop: RUNS runs and a tenth more of warm-up, for each of its
-# two variants; an mmap() + munmap() takes about 25 us under TCG on a
-# busy host: allow 100 us, and 2 minutes.
-COST_TIMEOUT=$((120 + BENCH_COST_N * (10 * RUNS + 1) * 2 / 100000))
+# two variants; an mmap() + munmap() took 15 to 80 us under TCG on a
+# busy host: allow 250 us, and 2 minutes.
+COST_TIMEOUT=$((120 + BENCH_COST_N * (10 * RUNS + 1) * 2 / 40000))
 
 t0=$SECONDS
 # The figures depend on what else the host runs: noted in bench.json.
@@ -176,8 +176,9 @@ for k in $BENCH_KERNELS; do
 done
 
 step "building munmap_bench"
-make -s -C "$ROOT/selftests" KSRC="$LINUX" OUT="$BUILD/selftests" \
-	"$BUILD/selftests/munmap_bench" >/dev/null
+# The collection, not the program's path: selftests/Makefile's rule for
+# a path has no prerequisites, so it never rebuilds a program it built.
+make -s -C "$ROOT/selftests" KSRC="$LINUX" OUT="$BUILD/selftests" bench >/dev/null
 [ -x "$BUILD/selftests/munmap_bench" ] || die "selftests/munmap_bench was not built"
 
 # bench_lines: the guest's '# bench:' lines of stdin, short, on stderr,
