@@ -21,10 +21,10 @@
  *
  * Locking: each bucket has a raw spinlock (the probes run with preemption
  * disabled, so no sleeping lock); it is never nested with another lock of
- * this module.  The probes ignore anything outside task context (the BPF
- * stack walker read-trylocks mmap_lock from irq and NMI context), so the
- * bucket locks are only ever taken in task context and need not disable
- * interrupts.  mlh_ctl_mutex serialises enable and disable.
+ * this module.  The probes ignore anything outside task context (see
+ * mlh_probe_acquire()), so the bucket locks are only ever taken in task
+ * context and need not disable interrupts.  mlh_ctl_mutex serialises
+ * enable and disable.
  *
  * The probes are registered only while recording is enabled, so recording
  * costs nothing when disabled.  Every window still open when recording is
@@ -108,15 +108,17 @@ static bool mlh_driving(void)
 	return ret;
 }
 
-static void mlh_window_open(struct mm_struct *mm, u64 now)
+/*
+ * Open a window of current on @mm.  Every reason not to record it has
+ * been checked by the caller; the clock is read last, with the slot
+ * already taken, so that the bookkeeping stays out of the window.
+ */
+static void mlh_window_open(struct mm_struct *mm)
 {
-	int tgid = READ_ONCE(mlh_tgid);
 	struct mlh_bucket *b;
 	struct mlh_open *o;
 	struct mlh_op op;
 
-	if (tgid && task_tgid_nr(current) != tgid)
-		return;
 	mlh_attr_current(&op, mlh_driving());
 
 	b = mlh_bucket_of(current, mm);
@@ -136,18 +138,23 @@ static void mlh_window_open(struct mm_struct *mm, u64 now)
 		o->mm = mm;
 		atomic_inc(&mlh_nr_open);
 	}
-	o->start_ns = now;
 	o->op = op;
 	atomic64_inc(&mlh_opened);
+	o->start_ns = ktime_get_ns();
 	raw_spin_unlock(&b->lock);
 }
 
-static void mlh_window_close(struct mm_struct *mm, u64 now, bool downgrade)
+/*
+ * Close current's window on @mm, if it has one.  The clock is read only
+ * once the window is found: most events that get here (read acquisitions
+ * of other tasks, releases of windows not recorded) have none.
+ */
+static void mlh_window_close(struct mm_struct *mm, bool downgrade)
 {
 	struct mlh_bucket *b = mlh_bucket_of(current, mm);
 	struct mlh_open *o;
 	struct mlh_op op;
-	u64 start;
+	u64 start, now;
 
 	raw_spin_lock(&b->lock);
 	o = mlh_find(b, current, mm);
@@ -156,6 +163,7 @@ static void mlh_window_close(struct mm_struct *mm, u64 now, bool downgrade)
 		raw_spin_unlock(&b->lock);
 		return;
 	}
+	now = ktime_get_ns();
 	start = o->start_ns;
 	op = o->op;
 	o->task = NULL;
@@ -167,27 +175,48 @@ static void mlh_window_close(struct mm_struct *mm, u64 now, bool downgrade)
 	mlh_stats_record(&op, now - start);
 }
 
+/* Whether the filter lets current's windows be recorded. */
+static bool mlh_wanted(void)
+{
+	int tgid = READ_ONCE(mlh_tgid);
+
+	return !tgid || task_tgid_nr(current) == tgid;
+}
+
+/*
+ * The probes.  Contexts: only task context is recorded.  The mmap_lock
+ * events also fire in hard and soft irq context and in NMI: BPF's
+ * build-id stack walker (stack_map_get_build_id_offset()) read-trylocks
+ * mmap_lock from perf's NMI handler.  There neither the bucket locks
+ * (taken without disabling interrupts: an irq or NMI taking one could
+ * deadlock with the task it interrupted) nor ktime_get_ns() (not NMI-safe:
+ * it can spin forever if the NMI interrupted a timekeeping update on that
+ * CPU) may be used.  So every test that can reject an
+ * event comes first, in order of cost: the context, success, the kind of
+ * event (a read acquisition matters only while some window is open), the
+ * filter; the clock is read only for an event that opens or closes a
+ * window.  No window can be held across a change of context: mmap_lock is
+ * a sleeping lock, write-acquired in task context only.
+ */
 static void mlh_probe_acquire(void *data, struct mm_struct *mm,
 			      const char *memcg_path, bool write, bool success)
 {
-	u64 now = ktime_get_ns();
-
-	if (!success || !in_task())
+	if (!in_task() || !success)
 		return;
-	if (write)
-		mlh_window_open(mm, now);
-	else if (atomic_read(&mlh_nr_open))
-		mlh_window_close(mm, now, true);
+	if (write) {
+		if (mlh_wanted())
+			mlh_window_open(mm);
+	} else if (atomic_read(&mlh_nr_open)) {
+		mlh_window_close(mm, true);
+	}
 }
 
 static void mlh_probe_released(void *data, struct mm_struct *mm,
 			       const char *memcg_path, bool write)
 {
-	u64 now = ktime_get_ns();
-
-	if (!write || !in_task())
+	if (!in_task() || !write || !atomic_read(&mlh_nr_open))
 		return;
-	mlh_window_close(mm, now, false);
+	mlh_window_close(mm, false);
 }
 
 /* Forget every open window; markers stay.  No probe may be running. */
