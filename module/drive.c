@@ -13,8 +13,8 @@
  * kernel and in the same run.  Windows taken by these commands are
  * attributed to 'kernel' (mlh_hold_drive_begin()).
  *
- * Every input is checked before anything is done: unknown commands,
- * kinds, flags or reserved fields, zero or unaligned sizes, unaligned
+ * Every input is checked before anything is done: unknown commands are
+ * -ENOTTY; unknown kinds, flags or reserved fields, zero or unaligned sizes, unaligned
  * addresses and ranges that wrap or end above TASK_SIZE are -EINVAL,
  * sizes over MLH_MAX_SIZE -E2BIG, a bad argument pointer -EFAULT, and a
  * populate the machine's free memory cannot hold -ENOMEM.  The commands
@@ -57,42 +57,58 @@ static int mlh_check_memory(u32 kind, u64 size)
 	return need > avail ? -ENOMEM : 0;
 }
 
-static unsigned long mlh_do_map(struct file *file, u32 kind,
-				unsigned long hint, unsigned long size)
+/*
+ * Map @arg->size bytes of @arg->kind near @arg->addr and populate them;
+ * @arg->addr is set to the mapping.  Returns 0, or -errno with
+ * @arg->addr 0 when nothing is left mapped, or the mapping's address
+ * when the mapping is left (see mlh_map()).
+ */
+static int mlh_do_map(struct file *file, struct mlh_map *arg)
 {
-	unsigned long addr;
+	unsigned long hint = arg->addr, size = arg->size, addr;
 	int ret;
 
-	switch (kind) {
+	arg->addr = 0;
+	switch (arg->kind) {
 	case MLH_KIND_ZERO:
 		/* Read faults on private anon memory map the zero page. */
-		return vm_mmap(NULL, hint, size, PROT_READ,
+		addr = vm_mmap(NULL, hint, size, PROT_READ,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, 0);
+		break;
 	case MLH_KIND_WRITTEN:
-		return vm_mmap(NULL, hint, size, PROT_READ | PROT_WRITE,
+		addr = vm_mmap(NULL, hint, size, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, 0);
+		break;
 	case MLH_KIND_PFNMAP:
 		/* MAP_POPULATE skips VM_PFNMAP: insert the pages ourselves. */
 		addr = vm_mmap(file, hint, size, PROT_READ, MAP_SHARED, 0);
 		if (IS_ERR_VALUE(addr))
-			return addr;
+			return (int)addr;
 		ret = mlh_pfnmap_populate(addr, size);
-		/*
-		 * -EAGAIN: the range is not ours any more, leave it be.
-		 * After -EINTR vm_munmap() fails too, but the caller is
-		 * dying and its mm goes with it.
-		 */
-		if (ret && ret != -EAGAIN)
-			vm_munmap(addr, size);
-		return ret ? (unsigned long)ret : addr;
+		/* -EAGAIN: the range is not ours any more, say nothing of it. */
+		if (ret != -EAGAIN)
+			arg->addr = addr;
+		return ret;
+	default:
+		return -EINVAL;
 	}
-	return -EINVAL;
+	if (IS_ERR_VALUE(addr))
+		return (int)addr;
+	arg->addr = addr;
+	return 0;
 }
 
+/*
+ * What is mapped stays mapped: once vm_mmap() has dropped mmap_lock,
+ * another thread of the caller may unmap the range and map something
+ * else there, and no exported interface checks a range and unmaps it
+ * under one hold of the lock.  So the result is known to be writable
+ * before anything is mapped, and a populate that fails half way leaves
+ * the mapping and says where it is.
+ */
 static long mlh_map(struct file *file, struct mlh_map __user *uarg)
 {
 	struct mlh_map arg;
-	unsigned long addr;
 	u64 start;
 	int ret;
 
@@ -112,24 +128,26 @@ static long mlh_map(struct file *file, struct mlh_map __user *uarg)
 	ret = mlh_check_memory(arg.kind, arg.size);
 	if (ret)
 		return ret;
+	/* The result can be written back: nothing needs undoing later. */
+	if (copy_to_user(uarg, &arg, sizeof(arg)))
+		return -EFAULT;
 
 	ret = mlh_hold_drive_begin();
 	if (ret)
 		return ret;
 	start = ktime_get_ns();
-	addr = mlh_do_map(file, arg.kind, arg.addr, arg.size);
+	ret = mlh_do_map(file, &arg);
 	arg.ns = ktime_get_ns() - start;
 	mlh_hold_drive_end();
-	if (IS_ERR_VALUE(addr))
-		return (long)addr;
-
-	arg.addr = addr;
-	if (copy_to_user(uarg, &arg, sizeof(arg))) {
-		/* The caller cannot know the mapping: do not leave it behind. */
-		vm_munmap(addr, arg.size);
+	if (ret && !arg.addr)
+		return ret;
+	/*
+	 * Fails only if another thread of the caller took the page of
+	 * @uarg away meanwhile; the mapping stays, as above.
+	 */
+	if (copy_to_user(uarg, &arg, sizeof(arg)))
 		return -EFAULT;
-	}
-	return 0;
+	return ret;
 }
 
 static long mlh_unmap(struct mlh_unmap __user *uarg)
@@ -167,7 +185,7 @@ static long mlh_unmap(struct mlh_unmap __user *uarg)
 	return 0;
 }
 
-/* Unknown commands are -EINVAL, not -ENOTTY: a project rule. */
+/* Unknown commands, other sizes or directions included: -ENOTTY. */
 long mlh_drive_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	switch (cmd) {
@@ -180,6 +198,6 @@ long mlh_drive_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case MLH_IOC_FAIL_MMAP:
 		return mlh_pfnmap_fail_mmap(file, arg);
 	default:
-		return -EINVAL;
+		return -ENOTTY;
 	}
 }

@@ -28,6 +28,7 @@
  * page freed at exit, outlive every mapping: rmmod fails while one exists.
  * The list is empty when the last mapping is gone.
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
@@ -126,8 +127,12 @@ bool mlh_pfnmap_vma(const struct vm_area_struct *vma)
  * do_mmap() drops VM_SHARED itself when the file is read-only) and only
  * read-only, now and after any mprotect(): with VM_MAYWRITE gone this is
  * never a COW mapping, which vmf_insert_pfn() would refuse with a BUG_ON,
- * and the backing page stays zeroed.  The offset is meaningless and must
- * be 0.
+ * and the backing page stays zeroed.  Never executable (VM_MAYEXEC gone
+ * too).  The offset is meaningless and must be 0.
+ *
+ * VM_DONTCOPY: a child does not inherit the mapping.  fork() would copy
+ * every PTE of it (VM_PFNMAP mappings are copied, not faulted again),
+ * up to 16 Mi of them, under the parent's mmap_lock held for write.
  */
 static int mlh_pfnmap_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -136,8 +141,8 @@ static int mlh_pfnmap_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (fail)
 		return fail;
-	if (!(vma->vm_flags & VM_MAYSHARE) || (vma->vm_flags & VM_WRITE) ||
-	    vma->vm_pgoff)
+	if (!(vma->vm_flags & VM_MAYSHARE) ||
+	    (vma->vm_flags & (VM_WRITE | VM_EXEC)) || vma->vm_pgoff)
 		return -EINVAL;
 	if (vma->vm_end - vma->vm_start > MLH_MAX_SIZE)
 		return -E2BIG;
@@ -148,8 +153,9 @@ static int mlh_pfnmap_mmap(struct file *file, struct vm_area_struct *vma)
 	 * without ->close.  6.1: vm_flags is written directly
 	 * (vm_flags_set() came in 6.3).
 	 */
-	vma->vm_flags &= ~VM_MAYWRITE;
-	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_flags &= ~(VM_MAYWRITE | VM_MAYEXEC);
+	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
+			 VM_DONTCOPY;
 	vma->vm_ops = &mlh_pfnmap_vm_ops;
 	return 0;
 }
@@ -249,10 +255,18 @@ long mlh_pfnmap_fail_mmap(struct file *file, unsigned long err)
 	return 0;
 }
 
+/*
+ * The mode of the node (0600, root) is not the only check: whoever opens
+ * it can make the module map, populate and unmap memory in their own mm,
+ * so CAP_SYS_ADMIN is required too.
+ */
 static int mlh_pfnmap_open(struct inode *inode, struct file *file)
 {
-	struct mlh_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	struct mlh_file *f;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;
 	file->private_data = f;

@@ -2,8 +2,10 @@
 /*
  * The mmap_lock_hold module (module/, Documentation/module.md) survives
  * bad input: every bad ioctl, debugfs write and use of its device gets
- * its errno and changes nothing, errors found late undo what was done,
- * and a process killed while the module populates for it dies at once.
+ * its errno and changes nothing, errors found late leave the address
+ * space as documented, a process killed while the module populates for
+ * it dies at once, and the device's mappings are neither executable nor
+ * inherited.
  *
  * Needs the module loaded (insmod mmap_lock_hold.ko) and root: every test
  * SKIPs with the reason otherwise.
@@ -22,6 +24,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "kselftest_harness.h"
 #include "munmap_util.h"
@@ -136,15 +139,15 @@ TEST_F(mlh, bad_ioctls)
 	ASSERT_LT(0, maps);
 	ASSERT_EQ(0, dbg_write_err("enable", "1"));
 
-	/* Unknown commands, wrong sizes or directions: -EINVAL. */
-	EXPECT_ERRNO(EINVAL, ioctl_err(fd, 0, NULL));
-	EXPECT_ERRNO(EINVAL, ioctl_err(fd, _IOWR(MLH_IOC_MAGIC, 99, struct mlh_map), &m));
-	EXPECT_ERRNO(EINVAL, ioctl_err(fd, _IOWR(MLH_IOC_MAGIC, 1, int), &m));
-	EXPECT_ERRNO(EINVAL, ioctl_err(fd, _IOW(MLH_IOC_MAGIC, 1, struct mlh_map), &m));
-	EXPECT_ERRNO(EINVAL, ioctl_err(fd, _IOR(MLH_IOC_MAGIC, 2, struct mlh_unmap), &m));
-	EXPECT_ERRNO(EINVAL, ioctl_err(fd, _IO(MLH_IOC_MAGIC, 1), &m));
-	EXPECT_ERRNO(EINVAL, ioctl_err(fd, _IO(MLH_IOC_MAGIC, 2), &m));
-	EXPECT_ERRNO(EINVAL, ioctl_err(fd, _IOWR('x', 1, struct mlh_map), &m));
+	/* Unknown commands, wrong sizes or directions: -ENOTTY. */
+	EXPECT_ERRNO(ENOTTY, ioctl_err(fd, 0, NULL));
+	EXPECT_ERRNO(ENOTTY, ioctl_err(fd, _IOWR(MLH_IOC_MAGIC, 99, struct mlh_map), &m));
+	EXPECT_ERRNO(ENOTTY, ioctl_err(fd, _IOWR(MLH_IOC_MAGIC, 1, int), &m));
+	EXPECT_ERRNO(ENOTTY, ioctl_err(fd, _IOW(MLH_IOC_MAGIC, 1, struct mlh_map), &m));
+	EXPECT_ERRNO(ENOTTY, ioctl_err(fd, _IOR(MLH_IOC_MAGIC, 2, struct mlh_unmap), &m));
+	EXPECT_ERRNO(ENOTTY, ioctl_err(fd, _IO(MLH_IOC_MAGIC, 1), &m));
+	EXPECT_ERRNO(ENOTTY, ioctl_err(fd, _IO(MLH_IOC_MAGIC, 2), &m));
+	EXPECT_ERRNO(ENOTTY, ioctl_err(fd, _IOWR('x', 1, struct mlh_map), &m));
 
 	/* MLH_IOC_MAP */
 	EXPECT_ERRNO(EFAULT, ioctl_err(fd, MLH_IOC_MAP, NULL));
@@ -199,10 +202,10 @@ TEST_F(mlh, bad_ioctls)
 }
 
 /*
- * Errors found once the work is done: the result cannot be written back
- * (MLH_IOC_MAP then unmaps what it mapped, MLH_IOC_UNMAP has unmapped),
- * or vm_mmap() refuses the device opened write-only.  Either way the
- * process's address space ends as documented.
+ * The result cannot be written back (MLH_IOC_MAP finds out before it maps
+ * anything, MLH_IOC_UNMAP once it has unmapped), or vm_mmap() refuses the
+ * device opened write-only.  Either way the process's address space ends
+ * as documented.
  */
 TEST_F(mlh, bad_ioctl_late_errors)
 {
@@ -451,6 +454,9 @@ TEST_F(mlh, bad_device_use)
 	p = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->fd, 0);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, ps, PROT_READ | PROT_EXEC, MAP_SHARED, self->fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, read(self->fd, buf, sizeof(buf)));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, write(self->fd, buf, sizeof(buf)));
@@ -471,6 +477,64 @@ TEST_F(mlh, bad_device_use)
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(0, munmap(p, 2 * ps));
 	EXPECT_EQ(vmsize, status_kb("VmSize"));
+}
+
+/* Drop CAP_SYS_ADMIN from the effective set: 0 or -1. */
+static int drop_sys_admin(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+	return syscall(SYS_capset, &h, d) ? -1 : 0;
+}
+
+/*
+ * What the device's mappings may not become: executable (no VM_MAYEXEC),
+ * inherited by a child (VM_DONTCOPY: fork() would copy every PTE under
+ * the parent's write lock); and who may not open it: root without
+ * CAP_SYS_ADMIN.
+ */
+TEST_F(mlh, device_hygiene)
+{
+	const unsigned long ps = page_size();
+	int status, fd;
+	pid_t child;
+	char *p;
+
+	if (unusable())
+		SKIP(return, "%s", unusable());
+	p = mmap(NULL, 4 * ps, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, p[0]);
+	EXPECT_EQ(-1, mprotect(p, 4 * ps, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		/* Not inherited: a hole in the child. */
+		if (probe_read(p, NULL) != SEGV_MAPERR ||
+		    probe_read(p + 3 * ps, NULL) != SEGV_MAPERR)
+			_exit(1);
+		if (drop_sys_admin())
+			_exit(2);
+		fd = open(MLH_DEV_PATH, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 || errno != EPERM)
+			_exit(3);
+		_exit(0);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("1: the child inherited the mapping, 2: capset failed, 3: open without CAP_SYS_ADMIN did not fail with EPERM");
+	/* Still there in the parent. */
+	EXPECT_EQ(0, p[3 * ps]);
+	EXPECT_EQ(0, munmap(p, 4 * ps));
 }
 
 TEST_HARNESS_MAIN
