@@ -18,6 +18,12 @@
 #include "compat.h"
 #include "mmap_lock_hold.h"
 
+/*
+ * MODULE_VERSION; dkms.conf's PACKAGE_VERSION is the same.  The major
+ * number changes with an incompatible change of the user interface.
+ */
+#define MLH_MODULE_VERSION	"2.0"
+
 struct file;
 struct vm_area_struct;
 
@@ -94,6 +100,8 @@ void mlh_report_exit(void);
 /* The device (pfnmap.c). */
 int mlh_pfnmap_init(void);
 void mlh_pfnmap_exit(void);
+int mlh_pfnmap_register(void);
+void mlh_pfnmap_unregister(void);
 bool mlh_pfnmap_vma(const struct vm_area_struct *vma);
 int mlh_pfnmap_populate(unsigned long addr, unsigned long size);
 long mlh_pfnmap_zap(void);

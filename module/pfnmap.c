@@ -28,6 +28,8 @@
  * page freed at exit, outlive every mapping: rmmod fails while one exists.
  * The list is empty when the last mapping is gone.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
@@ -93,7 +95,7 @@ static vm_fault_t mlh_pfnmap_fault(struct vm_fault *vmf)
 static void mlh_pfnmap_vma_open(struct vm_area_struct *vma)
 {
 	if (mlh_pfnmap_track(vma))
-		pr_warn_ratelimited("mmap_lock_hold: a mapping left untracked (no memory)\n");
+		pr_warn_ratelimited("a mapping left untracked (no memory)\n");
 }
 
 static void mlh_pfnmap_vma_close(struct vm_area_struct *vma)
@@ -297,26 +299,27 @@ static struct miscdevice mlh_miscdev = {
 	.mode = 0600,
 };
 
+/* The backing page; the device itself comes last (mlh_pfnmap_register()). */
 int mlh_pfnmap_init(void)
 {
-	int ret;
-
 	mlh_backing = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!mlh_backing)
-		return -ENOMEM;
-	ret = misc_register(&mlh_miscdev);
-	if (ret) {
-		__free_page(mlh_backing);
-		mlh_backing = NULL;
-	}
-	return ret;
+	return mlh_backing ? 0 : -ENOMEM;
 }
 
 void mlh_pfnmap_exit(void)
 {
-	misc_deregister(&mlh_miscdev);
 	/* Every mapping held a module reference: all were closed. */
 	WARN_ON(!list_empty(&mlh_vmas));
 	__free_page(mlh_backing);
 	mlh_backing = NULL;
+}
+
+int mlh_pfnmap_register(void)
+{
+	return misc_register(&mlh_miscdev);
+}
+
+void mlh_pfnmap_unregister(void)
+{
+	misc_deregister(&mlh_miscdev);
 }
