@@ -28,7 +28,8 @@
  *
  * The probes are registered only while recording is enabled, so recording
  * costs nothing when disabled.  Every window still open when recording is
- * switched on or off is forgotten: its other end may be missed.
+ * switched on or off is forgotten, since its other end may be missed, and
+ * counted as lost.
  */
 #include <linux/atomic.h>
 #include <linux/bits.h>
@@ -69,6 +70,8 @@ static atomic_t mlh_nr_driving = ATOMIC_INIT(0);
 
 static atomic64_t mlh_opened, mlh_on_release, mlh_on_downgrade;
 static atomic64_t mlh_dropped, mlh_replaced;
+/* Windows cut by the start or the stop of recording (see mlh_hold_enable()). */
+static atomic64_t mlh_lost_start, mlh_lost_stop;
 
 static int mlh_tgid;			/* READ_ONCE() in the probes */
 static bool mlh_enabled;		/* written under mlh_ctl_mutex */
@@ -145,23 +148,25 @@ static void mlh_window_open(struct mm_struct *mm)
 }
 
 /*
- * Close current's window on @mm, if it has one.  The clock is read only
- * once the window is found: most events that get here (read acquisitions
- * of other tasks, releases of windows not recorded) have none.
+ * Close current's window on @mm, if it has one: true if it had.  The
+ * clock is read only once the window is found: most events that get here
+ * (read acquisitions of other tasks, releases of windows not recorded)
+ * have none.
  */
-static void mlh_window_close(struct mm_struct *mm, bool downgrade)
+static bool mlh_window_close(struct mm_struct *mm, bool downgrade)
 {
 	struct mlh_bucket *b = mlh_bucket_of(current, mm);
 	struct mlh_open *o;
 	struct mlh_op op;
 	u64 start, now;
 
+	if (!atomic_read(&mlh_nr_open))
+		return false;
 	raw_spin_lock(&b->lock);
 	o = mlh_find(b, current, mm);
 	if (!o) {
-		/* Opened before recording started, or filtered out. */
 		raw_spin_unlock(&b->lock);
-		return;
+		return false;
 	}
 	now = ktime_get_ns();
 	start = o->start_ns;
@@ -173,6 +178,7 @@ static void mlh_window_close(struct mm_struct *mm, bool downgrade)
 
 	atomic64_inc(downgrade ? &mlh_on_downgrade : &mlh_on_release);
 	mlh_stats_record(&op, now - start);
+	return true;
 }
 
 /* Whether the filter lets current's windows be recorded. */
@@ -206,22 +212,33 @@ static void mlh_probe_acquire(void *data, struct mm_struct *mm,
 	if (write) {
 		if (mlh_wanted())
 			mlh_window_open(mm);
-	} else if (atomic_read(&mlh_nr_open)) {
+	} else {
 		mlh_window_close(mm, true);
 	}
 }
 
+/*
+ * A write release without a window: the window was open when recording
+ * started (or it was dropped), unless the filter says it was never to
+ * be recorded.  The filter is applied only then, so that a window still
+ * closes after the filter changed.
+ */
 static void mlh_probe_released(void *data, struct mm_struct *mm,
 			       const char *memcg_path, bool write)
 {
-	if (!in_task() || !write || !atomic_read(&mlh_nr_open))
+	if (!in_task() || !write)
 		return;
-	mlh_window_close(mm, false);
+	if (!mlh_window_close(mm, false) && mlh_wanted())
+		atomic64_inc(&mlh_lost_start);
 }
 
-/* Forget every open window; markers stay.  No probe may be running. */
-static void mlh_forget_windows(void)
+/*
+ * Forget every open window; markers stay.  No probe may be running.
+ * Returns the number of windows forgotten.
+ */
+static unsigned int mlh_forget_windows(void)
 {
+	unsigned int n = 0;
 	int i, j;
 
 	for (i = 0; i < MLH_BUCKETS; i++) {
@@ -232,19 +249,25 @@ static void mlh_forget_windows(void)
 			if (b->slot[j].task && b->slot[j].mm) {
 				b->slot[j].task = NULL;
 				b->slot[j].mm = NULL;
+				n++;
 			}
 		}
 		raw_spin_unlock(&b->lock);
 	}
 	atomic_set(&mlh_nr_open, 0);
+	return n;
 }
 
 /**
  * mlh_hold_enable() - Start recording.
  *
  * The release probe goes in first, so that no window can be opened
- * without its close being seen.  Returns 0 (also if already enabled) or
- * the tracepoint registration error.
+ * without its close being seen.  Windows cut by a start or a stop are
+ * counted: at the start, a window already open shows as a write release
+ * without an open window (lost_start; one closed by a downgrade looks
+ * like any read acquisition and is not seen at all); at the stop, the
+ * windows still open are forgotten (lost_stop).  Returns 0 (also if
+ * already enabled) or the tracepoint registration error.
  */
 int mlh_hold_enable(void)
 {
@@ -284,7 +307,7 @@ void mlh_hold_disable(void)
 							    NULL);
 		unregister_trace_mmap_lock_released(mlh_probe_released, NULL);
 		tracepoint_synchronize_unregister();
-		mlh_forget_windows();
+		atomic64_add(mlh_forget_windows(), &mlh_lost_stop);
 		WRITE_ONCE(mlh_enabled, false);
 	}
 	mutex_unlock(&mlh_ctl_mutex);
@@ -303,6 +326,8 @@ void mlh_hold_reset_counters(void)
 	atomic64_set(&mlh_on_downgrade, 0);
 	atomic64_set(&mlh_dropped, 0);
 	atomic64_set(&mlh_replaced, 0);
+	atomic64_set(&mlh_lost_start, 0);
+	atomic64_set(&mlh_lost_stop, 0);
 }
 
 void mlh_hold_counters(struct mlh_hold_counters *c)
@@ -312,6 +337,8 @@ void mlh_hold_counters(struct mlh_hold_counters *c)
 	c->on_downgrade = atomic64_read(&mlh_on_downgrade);
 	c->dropped = atomic64_read(&mlh_dropped);
 	c->replaced = atomic64_read(&mlh_replaced);
+	c->lost_start = atomic64_read(&mlh_lost_start);
+	c->lost_stop = atomic64_read(&mlh_lost_stop);
 	c->open = atomic_read(&mlh_nr_open);
 	c->tgid = READ_ONCE(mlh_tgid);
 	c->enabled = READ_ONCE(mlh_enabled);

@@ -55,6 +55,8 @@ struct mlh_hold_counters {
 	u64 on_downgrade;	/* closed by a downgrade */
 	u64 dropped;		/* not tracked: the table bucket was full */
 	u64 replaced;		/* open entry overwritten (missed close) */
+	u64 lost_start;		/* write release without an open window */
+	u64 lost_stop;		/* open when recording stopped, forgotten */
 	u32 open;		/* open right now */
 	bool enabled;
 	int tgid;		/* 0: every process */

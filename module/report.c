@@ -212,6 +212,8 @@ static int mlh_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "open=%u\n", r->c.open);
 	seq_printf(m, "dropped=%llu\n", r->c.dropped);
 	seq_printf(m, "replaced=%llu\n", r->c.replaced);
+	seq_printf(m, "lost_start=%llu\n", r->c.lost_start);
+	seq_printf(m, "lost_stop=%llu\n", r->c.lost_stop);
 	seq_printf(m, "ops=%u\n", r->nr);
 	for (i = 0; i < r->nr; i++) {
 		const struct mlh_op_snap *s = &r->op[i];
@@ -246,9 +248,11 @@ static int mlh_summary_show(struct seq_file *m, void *v)
 	else
 		seq_puts(m, "all\n");
 	seq_printf(m,
-		   "windows: %llu recorded (%llu released, %llu downgraded), %u open, %llu dropped, %llu replaced\n\n",
+		   "windows: %llu recorded (%llu released, %llu downgraded), %u open, %llu dropped, %llu replaced\n",
 		   r->windows, r->c.on_release, r->c.on_downgrade, r->c.open,
 		   r->c.dropped, r->c.replaced);
+	seq_printf(m, "lost: %llu open when recording started, %llu when it stopped\n\n",
+		   r->c.lost_start, r->c.lost_stop);
 	seq_printf(m, "%-16s %8s %12s %12s %12s %12s %14s\n", "op", "count",
 		   "min", "p50", "p99", "max", "total");
 	for (i = 0; i < r->nr; i++) {

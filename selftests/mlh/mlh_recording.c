@@ -3,7 +3,8 @@
  * The mmap_lock_hold module (module/, Documentation/module.md) records
  * what it is asked to: its control files, nothing while disabled, only
  * the process of the tgid filter, each window under the operation that
- * took it, and several threads at once while another reads the reports.
+ * took it, several threads at once while another reads the reports, and
+ * counts the windows cut by starting or stopping the recording.
  *
  * Needs the module loaded (insmod mmap_lock_hold.ko) and root: every test
  * SKIPs with the reason otherwise.
@@ -289,6 +290,80 @@ TEST_F_TIMEOUT(mlh, concurrent_recording, BIG_TIMEOUT)
 	EXPECT_EQ(s.opened, s.windows);
 	EXPECT_EQ(s.opened, s.closed_release + s.closed_downgrade);
 	EXPECT_LE(1, c.reads);
+}
+
+/* A thread holding mmap_lock for write most of the time. */
+struct write_holder {
+	char *p;
+	size_t len;
+	int stop;		/* __atomic */
+	long rounds;
+};
+
+static void *mprotect_loop(void *arg)
+{
+	struct write_holder *h = arg;
+
+	while (!__atomic_load_n(&h->stop, __ATOMIC_RELAXED)) {
+		if (mprotect(h->p, h->len, PROT_READ) ||
+		    mprotect(h->p, h->len, PROT_READ | PROT_WRITE))
+			break;
+		h->rounds++;
+	}
+	return NULL;
+}
+
+#define LOST_SIZE	(64UL << 20)
+#define LOST_TOGGLES	400
+#define LOST_SECONDS	60
+
+/*
+ * Windows cut by switching recording on or off are counted, not silently
+ * dropped: a thread keeps mmap_lock held for write (mprotect() of 64 MiB
+ * of written memory, back and forth) while recording is switched on and
+ * off, until both a window open at a start (its release seen without its
+ * open: lost_start) and one open at a stop (forgotten: lost_stop) have
+ * been counted.  Every window opened is accounted for.
+ */
+TEST_F_TIMEOUT(mlh, lost_windows, BIG_TIMEOUT)
+{
+	struct write_holder h = { .len = LOST_SIZE };
+	long long deadline;
+	struct mlh_stats s;
+	pthread_t t;
+	int i;
+
+	if (unusable())
+		SKIP(return, "%s", unusable());
+	h.p = mmap(NULL, h.len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, h.p);
+	memset(h.p, 1, h.len);
+	ASSERT_EQ(0, pthread_create(&t, NULL, mprotect_loop, &h));
+
+	deadline = now_ns() + LOST_SECONDS * 1000000000LL;
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < LOST_TOGGLES && now_ns() < deadline &&
+	     (!s.lost_start || !s.lost_stop); i++) {
+		ASSERT_EQ(0, dbg_write_err("enable", "1"));
+		usleep(1000 + i % 7 * 300);
+		ASSERT_EQ(0, dbg_write_err("enable", "0"));
+		ASSERT_EQ(0, mlh_read_stats(&s));
+	}
+	__atomic_store_n(&h.stop, 1, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	munmap(h.p, h.len);
+
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	ksft_print_msg("%d switches, %ld mprotect rounds: %ld windows, lost %ld at a start, %ld at a stop\n",
+		       i, h.rounds, s.windows, s.lost_start, s.lost_stop);
+	EXPECT_LT(0, h.rounds);
+	EXPECT_LT(0, s.lost_start);
+	EXPECT_LT(0, s.lost_stop);
+	EXPECT_EQ(0, s.open);
+	EXPECT_EQ(0, s.dropped);
+	EXPECT_EQ(s.windows, s.closed_release + s.closed_downgrade);
+	EXPECT_EQ(s.opened, s.windows + s.lost_stop + s.replaced);
 }
 
 TEST_HARNESS_MAIN

@@ -93,6 +93,7 @@ int mlh_parse_stats(const char *text, struct mlh_stats *s)
 		{ "closed_downgrade", &s->closed_downgrade },
 		{ "open", &s->open }, { "dropped", &s->dropped },
 		{ "replaced", &s->replaced }, { "ops", &s->ops },
+		{ "lost_start", &s->lost_start }, { "lost_stop", &s->lost_stop },
 	};
 	unsigned int i, seen = 0;
 	const char *line = text;
