@@ -37,8 +37,13 @@
 #include <linux/ktime.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/spinlock.h>
 #include <linux/tracepoint.h>
 #include <trace/events/mmap_lock.h>
@@ -73,7 +78,16 @@ static atomic64_t mlh_dropped, mlh_replaced;
 /* Windows cut by the start or the stop of recording (see mlh_hold_enable()). */
 static atomic64_t mlh_lost_start, mlh_lost_stop;
 
-static int mlh_tgid;			/* READ_ONCE() in the probes */
+/*
+ * The filters, both READ_ONCE() in the probes; a window is recorded if it
+ * passes both.  mlh_tgid: the thread group of the task taking the lock.
+ * mlh_mm: the address space locked, pinned with mmgrab() (the struct, not
+ * the memory) so that no other mm can take its address while it is the
+ * filter; set, with mlh_mm_pid, under mlh_ctl_mutex.
+ */
+static int mlh_tgid;
+static struct mm_struct *mlh_mm;
+static int mlh_mm_pid;
 static bool mlh_enabled;		/* written under mlh_ctl_mutex */
 static DEFINE_MUTEX(mlh_ctl_mutex);
 
@@ -181,11 +195,14 @@ static bool mlh_window_close(struct mm_struct *mm, bool downgrade)
 	return true;
 }
 
-/* Whether the filter lets current's windows be recorded. */
-static bool mlh_wanted(void)
+/* Whether the filters let current's windows on @mm be recorded. */
+static bool mlh_wanted(struct mm_struct *mm)
 {
+	struct mm_struct *want_mm = READ_ONCE(mlh_mm);
 	int tgid = READ_ONCE(mlh_tgid);
 
+	if (want_mm && mm != want_mm)
+		return false;
 	return !tgid || task_tgid_nr(current) == tgid;
 }
 
@@ -210,7 +227,7 @@ static void mlh_probe_acquire(void *data, struct mm_struct *mm,
 	if (!in_task() || !success)
 		return;
 	if (write) {
-		if (mlh_wanted())
+		if (mlh_wanted(mm))
 			mlh_window_open(mm);
 	} else {
 		mlh_window_close(mm, true);
@@ -228,7 +245,7 @@ static void mlh_probe_released(void *data, struct mm_struct *mm,
 {
 	if (!in_task() || !write)
 		return;
-	if (!mlh_window_close(mm, false) && mlh_wanted())
+	if (!mlh_window_close(mm, false) && mlh_wanted(mm))
 		atomic64_inc(&mlh_lost_start);
 }
 
@@ -319,6 +336,60 @@ void mlh_hold_set_tgid(int tgid)
 	WRITE_ONCE(mlh_tgid, tgid);
 }
 
+/* The mm of process @pid (global number), mmgrab()bed, or an ERR_PTR. */
+static struct mm_struct *mlh_grab_mm_of(int pid)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+
+	rcu_read_lock();
+	task = pid_task(find_pid_ns(pid, &init_pid_ns), PIDTYPE_PID);
+	if (task)
+		get_task_struct(task);
+	rcu_read_unlock();
+	if (!task)
+		return ERR_PTR(-ESRCH);
+	/* NULL for a kernel thread or a process that is exiting. */
+	mm = get_task_mm(task);
+	put_task_struct(task);
+	if (!mm)
+		return ERR_PTR(-EINVAL);
+	mmgrab(mm);
+	mmput(mm);
+	return mm;
+}
+
+/**
+ * mlh_hold_set_mm() - Record only windows on the mm of process @pid.
+ * @pid: A global pid (any thread of the process), or 0 for every mm
+ *
+ * The mm is the one @pid has now: whoever locks it is recorded (its own
+ * threads, khugepaged, a remote write to /proc/@pid/clear_refs), but not
+ * a child's copy after fork() nor the new mm after execve().
+ * Return: 0, -ESRCH for no such process, -EINVAL for one without an mm.
+ */
+int mlh_hold_set_mm(int pid)
+{
+	struct mm_struct *mm = NULL, *old;
+
+	if (pid) {
+		mm = mlh_grab_mm_of(pid);
+		if (IS_ERR(mm))
+			return PTR_ERR(mm);
+	}
+	mutex_lock(&mlh_ctl_mutex);
+	old = mlh_mm;
+	WRITE_ONCE(mlh_mm, mm);
+	WRITE_ONCE(mlh_mm_pid, pid);
+	mutex_unlock(&mlh_ctl_mutex);
+	if (old) {
+		/* No probe compares with @old any more: it may be reused. */
+		synchronize_rcu();
+		mmdrop(old);
+	}
+	return 0;
+}
+
 void mlh_hold_reset_counters(void)
 {
 	atomic64_set(&mlh_opened, 0);
@@ -341,6 +412,7 @@ void mlh_hold_counters(struct mlh_hold_counters *c)
 	c->lost_stop = atomic64_read(&mlh_lost_stop);
 	c->open = atomic_read(&mlh_nr_open);
 	c->tgid = READ_ONCE(mlh_tgid);
+	c->mm_pid = READ_ONCE(mlh_mm_pid);
 	c->enabled = READ_ONCE(mlh_enabled);
 }
 
@@ -394,4 +466,7 @@ int mlh_hold_init(void)
 void mlh_hold_exit(void)
 {
 	mlh_hold_disable();
+	if (mlh_mm)
+		mmdrop(mlh_mm);
+	mlh_mm = NULL;
 }

@@ -60,6 +60,7 @@ struct mlh_hold_counters {
 	u32 open;		/* open right now */
 	bool enabled;
 	int tgid;		/* 0: every process */
+	int mm_pid;		/* the mm filter's process, 0: every mm */
 };
 
 int mlh_hold_init(void);
@@ -67,6 +68,7 @@ void mlh_hold_exit(void);
 int mlh_hold_enable(void);
 void mlh_hold_disable(void);
 void mlh_hold_set_tgid(int tgid);
+int mlh_hold_set_mm(int pid);
 void mlh_hold_reset_counters(void);
 void mlh_hold_counters(struct mlh_hold_counters *c);
 int mlh_hold_drive_begin(void);

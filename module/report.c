@@ -3,7 +3,8 @@
  * mmap_lock_hold: debugfs interface, /sys/kernel/debug/mmap_lock_hold/.
  *
  *   enable   rw  "0" or "1": recording off/on (probes registered only on)
- *   tgid     rw  record only this thread group; "0": every process
+ *   tgid     rw  record only windows taken by this thread group; "0": all
+ *   mm_pid   rw  record only windows on the mm of this process; "0": all
  *   reset    w   "1": zero the statistics and counters
  *   summary  r   a table for humans
  *   stats    r   key=value lines for programs (MLH_STATS_VERSION)
@@ -130,6 +131,36 @@ static const struct file_operations mlh_tgid_fops = {
 	.llseek = default_llseek,
 };
 
+static ssize_t mlh_mm_pid_read(struct file *file, char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct mlh_hold_counters c;
+
+	mlh_hold_counters(&c);
+	return mlh_read_int(ubuf, count, ppos, c.mm_pid);
+}
+
+static ssize_t mlh_mm_pid_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	unsigned int val;
+	int ret = mlh_parse(ubuf, count, &val);
+
+	if (ret)
+		return ret;
+	if (val > PID_MAX_LIMIT)
+		return -EINVAL;
+	ret = mlh_hold_set_mm(val);
+	return ret ? ret : count;
+}
+
+static const struct file_operations mlh_mm_pid_fops = {
+	.owner = THIS_MODULE,
+	.read = mlh_mm_pid_read,
+	.write = mlh_mm_pid_write,
+	.llseek = default_llseek,
+};
+
 static ssize_t mlh_reset_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
@@ -205,6 +236,7 @@ static int mlh_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "version=%d\n", MLH_STATS_VERSION);
 	seq_printf(m, "enabled=%d\n", r->c.enabled);
 	seq_printf(m, "tgid=%d\n", r->c.tgid);
+	seq_printf(m, "mm_pid=%d\n", r->c.mm_pid);
 	seq_printf(m, "windows=%llu\n", r->windows);
 	seq_printf(m, "opened=%llu\n", r->c.opened);
 	seq_printf(m, "closed_release=%llu\n", r->c.on_release);
@@ -244,7 +276,12 @@ static int mlh_summary_show(struct seq_file *m, void *v)
 	seq_puts(m, "exclusive mmap_lock windows, ns (CLOCK_MONOTONIC)\n");
 	seq_printf(m, "recording: %s, tgid: ", r->c.enabled ? "on" : "off");
 	if (r->c.tgid)
-		seq_printf(m, "%d\n", r->c.tgid);
+		seq_printf(m, "%d", r->c.tgid);
+	else
+		seq_puts(m, "all");
+	seq_puts(m, ", mm of: ");
+	if (r->c.mm_pid)
+		seq_printf(m, "%d\n", r->c.mm_pid);
 	else
 		seq_puts(m, "all\n");
 	seq_printf(m,
@@ -291,6 +328,7 @@ int mlh_report_init(void)
 		return PTR_ERR(mlh_dir);
 	debugfs_create_file("enable", 0600, mlh_dir, NULL, &mlh_enable_fops);
 	debugfs_create_file("tgid", 0600, mlh_dir, NULL, &mlh_tgid_fops);
+	debugfs_create_file("mm_pid", 0600, mlh_dir, NULL, &mlh_mm_pid_fops);
 	debugfs_create_file("reset", 0200, mlh_dir, NULL, &mlh_reset_fops);
 	debugfs_create_file("summary", 0400, mlh_dir, NULL,
 			    &mlh_summary_fops);

@@ -2,9 +2,10 @@
 /*
  * The mmap_lock_hold module (module/, Documentation/module.md) records
  * what it is asked to: its control files, nothing while disabled, only
- * the process of the tgid filter, each window under the operation that
- * took it, several threads at once while another reads the reports, and
- * counts the windows cut by starting or stopping the recording.
+ * the process of the tgid filter or the address space of the mm_pid one,
+ * each window under the operation that took it, several threads at once
+ * while another reads the reports, and counts the windows cut by starting
+ * or stopping the recording.
  *
  * Needs the module loaded (insmod mmap_lock_hold.ko) and root: every test
  * SKIPs with the reason otherwise.
@@ -159,6 +160,141 @@ TEST_F(mlh, tgid_filter)
 	EXPECT_EQ(5, mlh_find_op(&s, "munmap")->count);
 	EXPECT_EQ(1, mlh_find_op(&s, "exit")->count);
 	EXPECT_STREQ("exit", mlh_find_op(&s, "exit")->class);
+}
+
+/*
+ * A child that does what it is told through a pipe: 'c' churn(3), 'f'
+ * fork a grandchild that does churn(3) and exits, 'q' exit.  It answers
+ * each command with one byte, '+' when done, '-' when it failed.
+ */
+static pid_t obedient_child(int *cmd, int *ack)
+{
+	int to[2], from[2];
+	pid_t child, g;
+	char c, r;
+	int status;
+
+	if (pipe(to) || pipe(from))
+		return -1;
+	child = fork();
+	if (child)
+		goto parent;
+	close(to[1]);
+	close(from[0]);
+	while (read(to[0], &c, 1) == 1 && c != 'q') {
+		r = '-';
+		if (c == 'c') {
+			r = churn(3) ? '-' : '+';
+		} else if (c == 'f') {
+			g = fork();
+			if (g == 0)
+				_exit(churn(3) ? 1 : 0);
+			if (g > 0 && waitpid(g, &status, 0) == g && status == 0)
+				r = '+';
+		}
+		if (write(from[1], &r, 1) != 1)
+			break;
+	}
+	_exit(0);
+parent:
+	close(to[0]);
+	close(from[1]);
+	*cmd = to[1];
+	*ack = from[0];
+	return child;
+}
+
+/* Send @c to the obedient child: true if it says it did it. */
+static bool tell(int cmd, int ack, char c)
+{
+	char r;
+
+	return write(cmd, &c, 1) == 1 && read(ack, &r, 1) == 1 && r == '+';
+}
+
+/* Write @str to /proc/@pid/clear_refs: 0 or -errno. */
+static int clear_refs(pid_t pid, const char *str)
+{
+	char path[64];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", pid);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, str, strlen(str)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * The two filters side by side.  mm_pid records the windows on a
+ * process's mm, whoever takes them: a write of "5" to its
+ * /proc/PID/clear_refs takes its mmap_lock for write from another process
+ * (ours, in write(2)); its grandchild's own mm is not recorded.  tgid
+ * records the windows a process takes, on whatever mm: not that remote
+ * one.  Bad pids are refused.
+ */
+TEST_F(mlh, mm_filter)
+{
+	const struct mlh_op_stat *o;
+	char pid[16], wname[32];
+	int cmd, ack, status;
+	struct mlh_stats s;
+	pid_t child;
+
+	if (unusable())
+		SKIP(return, "%s", unusable());
+	snprintf(wname, sizeof(wname), "sys_%d", (int)SYS_write);
+	child = obedient_child(&cmd, &ack);
+	ASSERT_LT(0, child);
+	snprintf(pid, sizeof(pid), "%d", child);
+
+	/* mm of the child, taken by anybody. */
+	ASSERT_EQ(0, dbg_write_err("tgid", "0"));
+	ASSERT_EQ(0, dbg_write_err("mm_pid", pid));
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
+	ASSERT_EQ(0, churn(4));				/* ours: not recorded */
+	ASSERT_EQ(0, clear_refs(child, "5"));		/* ours on its mm */
+	ASSERT_TRUE(tell(cmd, ack, 'c'));		/* its own */
+	ASSERT_TRUE(tell(cmd, ack, 'f'));		/* its child's mm: no */
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	EXPECT_EQ(child, s.mm_pid);
+	EXPECT_EQ(0, s.tgid);
+	EXPECT_EQ(3, mlh_find_op(&s, "munmap")->count);
+	o = mlh_find_op(&s, wname);
+	EXPECT_EQ(1, o->count) TH_LOG("the remote clear_refs write as %s", wname);
+	EXPECT_EQ(SYS_write, o->nr);
+	EXPECT_EQ(0, s.lost_start + s.lost_stop);
+
+	/* Windows the child takes: not the remote one. */
+	ASSERT_EQ(0, dbg_write_err("reset", "1"));
+	ASSERT_EQ(0, dbg_write_err("mm_pid", "0"));
+	ASSERT_EQ(0, dbg_write_err("tgid", pid));
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
+	ASSERT_EQ(0, clear_refs(child, "5"));
+	ASSERT_TRUE(tell(cmd, ack, 'c'));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	EXPECT_EQ(0, s.mm_pid);
+	EXPECT_EQ(3, mlh_find_op(&s, "munmap")->count);
+	EXPECT_EQ(0, mlh_find_op(&s, wname)->count);
+
+	ASSERT_EQ(1, write(cmd, "q", 1));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ(0, status);
+	close(cmd);
+	close(ack);
+
+	/* Gone, never there, a kernel thread (kthreadd), out of range. */
+	EXPECT_EQ(-ESRCH, dbg_write_err("mm_pid", pid));
+	EXPECT_EQ(-EINVAL, dbg_write_err("mm_pid", "2"));
+	EXPECT_EQ(-EINVAL, dbg_write_err("mm_pid", "4194305"));
+	EXPECT_EQ(-EINVAL, dbg_write_err("mm_pid", "-1"));
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	EXPECT_EQ(0, s.mm_pid);
 }
 
 TEST_F(mlh, attribution)

@@ -91,6 +91,7 @@ FIXTURE_SETUP(mlh)
 	snprintf(tgid, sizeof(tgid), "%d", getpid());
 	ASSERT_EQ(0, dbg_write_err("enable", "0"));
 	ASSERT_EQ(0, dbg_write_err("tgid", tgid));
+	ASSERT_EQ(0, dbg_write_err("mm_pid", "0"));
 	ASSERT_EQ(0, dbg_write_err("reset", "1"));
 }
 
@@ -100,6 +101,7 @@ FIXTURE_TEARDOWN(mlh)
 		return;
 	dbg_write_err("enable", "0");
 	dbg_write_err("tgid", "0");
+	dbg_write_err("mm_pid", "0");
 	dbg_write_err("reset", "1");
 	close(self->fd);
 }

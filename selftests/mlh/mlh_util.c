@@ -94,6 +94,7 @@ int mlh_parse_stats(const char *text, struct mlh_stats *s)
 		{ "open", &s->open }, { "dropped", &s->dropped },
 		{ "replaced", &s->replaced }, { "ops", &s->ops },
 		{ "lost_start", &s->lost_start }, { "lost_stop", &s->lost_stop },
+		{ "mm_pid", &s->mm_pid },
 	};
 	unsigned int i, seen = 0;
 	const char *line = text;

@@ -47,7 +47,7 @@ struct mlh_op_stat {
 struct mlh_stats {
 	long version, enabled, tgid, windows, opened;
 	long closed_release, closed_downgrade, open, dropped, replaced, ops;
-	long lost_start, lost_stop;
+	long lost_start, lost_stop, mm_pid;
 	int nops;
 	/* key=value lines of keys not known here: the format may grow. */
 	int unknown;
