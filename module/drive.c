@@ -6,6 +6,8 @@
  *   MLH_IOC_UNMAP  vm_munmap() a range of the caller's mm
  *   MLH_IOC_ZAP    zap the caller's mappings of the device (pfnmap.c)
  *   MLH_IOC_FAIL_MMAP  fail the next mmap() of this file (pfnmap.c)
+ *   MLH_IOC_ENABLE, _SET_TGID, _SET_MM, _RESET  the recording controls
+ *                  of debugfs, for when lockdown refuses them there
  *
  * vm_munmap() never downgrades mmap_lock (in 6.1 only the munmap()
  * syscall, brk() and mremap() ask for it), so MLH_IOC_UNMAP is the
@@ -197,6 +199,17 @@ long mlh_drive_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return arg ? -EINVAL : mlh_pfnmap_zap();
 	case MLH_IOC_FAIL_MMAP:
 		return mlh_pfnmap_fail_mmap(file, arg);
+	case MLH_IOC_ENABLE:
+		return mlh_ctl_enable(arg);
+	case MLH_IOC_SET_TGID:
+		return mlh_ctl_tgid(arg);
+	case MLH_IOC_SET_MM:
+		return mlh_ctl_mm(arg);
+	case MLH_IOC_RESET:
+		if (arg)
+			return -EINVAL;
+		mlh_ctl_reset();
+		return 0;
 	default:
 		return -ENOTTY;
 	}

@@ -44,6 +44,7 @@
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
+#include <linux/threads.h>
 #include <linux/spinlock.h>
 #include <linux/tracepoint.h>
 #include <trace/events/mmap_lock.h>
@@ -286,7 +287,7 @@ static unsigned int mlh_forget_windows(void)
  * windows still open are forgotten (lost_stop).  Returns 0 (also if
  * already enabled) or the tracepoint registration error.
  */
-int mlh_hold_enable(void)
+static int mlh_hold_enable(void)
 {
 	int ret = 0;
 
@@ -316,7 +317,7 @@ out:
  * Once this returns no probe is running or will run, so nothing more is
  * recorded and the module may go away.
  */
-void mlh_hold_disable(void)
+static void mlh_hold_disable(void)
 {
 	mutex_lock(&mlh_ctl_mutex);
 	if (mlh_enabled) {
@@ -331,7 +332,7 @@ void mlh_hold_disable(void)
 }
 
 /* Record only windows taken by tasks of thread group @tgid; 0: all. */
-void mlh_hold_set_tgid(int tgid)
+static void mlh_hold_set_tgid(int tgid)
 {
 	WRITE_ONCE(mlh_tgid, tgid);
 }
@@ -368,7 +369,7 @@ static struct mm_struct *mlh_grab_mm_of(int pid)
  * a child's copy after fork() nor the new mm after execve().
  * Return: 0, -ESRCH for no such process, -EINVAL for one without an mm.
  */
-int mlh_hold_set_mm(int pid)
+static int mlh_hold_set_mm(int pid)
 {
 	struct mm_struct *mm = NULL, *old;
 
@@ -390,7 +391,7 @@ int mlh_hold_set_mm(int pid)
 	return 0;
 }
 
-void mlh_hold_reset_counters(void)
+static void mlh_hold_reset_counters(void)
 {
 	atomic64_set(&mlh_opened, 0);
 	atomic64_set(&mlh_on_release, 0);
@@ -399,6 +400,46 @@ void mlh_hold_reset_counters(void)
 	atomic64_set(&mlh_replaced, 0);
 	atomic64_set(&mlh_lost_start, 0);
 	atomic64_set(&mlh_lost_stop, 0);
+}
+
+/*
+ * The controls: one function each, for the debugfs files (report.c) and
+ * the ioctls (drive.c) alike, so that both refuse the same values.
+ */
+
+/* @on: 1 starts recording, 0 stops it; again is not an error. */
+int mlh_ctl_enable(unsigned long on)
+{
+	if (on > 1)
+		return -EINVAL;
+	if (on)
+		return mlh_hold_enable();
+	mlh_hold_disable();
+	return 0;
+}
+
+/* @tgid: the per-task filter, 0 to PID_MAX_LIMIT; 0 removes it. */
+int mlh_ctl_tgid(unsigned long tgid)
+{
+	if (tgid > PID_MAX_LIMIT)
+		return -EINVAL;
+	mlh_hold_set_tgid(tgid);
+	return 0;
+}
+
+/* @pid: the per-address-space filter, see mlh_hold_set_mm(). */
+int mlh_ctl_mm(unsigned long pid)
+{
+	if (pid > PID_MAX_LIMIT)
+		return -EINVAL;
+	return mlh_hold_set_mm(pid);
+}
+
+/* Zero the statistics and the counters (not the open windows). */
+void mlh_ctl_reset(void)
+{
+	mlh_stats_reset();
+	mlh_hold_reset_counters();
 }
 
 void mlh_hold_counters(struct mlh_hold_counters *c)

@@ -65,11 +65,10 @@ struct mlh_hold_counters {
 
 int mlh_hold_init(void);
 void mlh_hold_exit(void);
-int mlh_hold_enable(void);
-void mlh_hold_disable(void);
-void mlh_hold_set_tgid(int tgid);
-int mlh_hold_set_mm(int pid);
-void mlh_hold_reset_counters(void);
+int mlh_ctl_enable(unsigned long on);
+int mlh_ctl_tgid(unsigned long tgid);
+int mlh_ctl_mm(unsigned long pid);
+void mlh_ctl_reset(void);
 void mlh_hold_counters(struct mlh_hold_counters *c);
 int mlh_hold_drive_begin(void);
 void mlh_hold_drive_end(void);

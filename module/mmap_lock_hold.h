@@ -77,4 +77,23 @@ struct mlh_unmap {
  */
 #define MLH_IOC_FAIL_MMAP	_IO(MLH_IOC_MAGIC, 4)
 
+/*
+ * The recording controls, the same as the writable debugfs files, which
+ * the kernel refuses under lockdown (lockdown=integrity, Secure Boot);
+ * the read-only reports, 'stats' and 'summary', stay readable.  The
+ * argument is the value itself, not a pointer; a value out of range is
+ * -EINVAL and changes nothing.
+ */
+/* 1: start recording, 0: stop ('enable'). */
+#define MLH_IOC_ENABLE		_IO(MLH_IOC_MAGIC, 5)
+/* Per-task filter: the thread group id, 0 for none ('tgid'). */
+#define MLH_IOC_SET_TGID	_IO(MLH_IOC_MAGIC, 6)
+/*
+ * Per-address-space filter: a pid whose mm to record, 0 for none
+ * ('mm_pid'); -ESRCH for no such process, -EINVAL for one without an mm.
+ */
+#define MLH_IOC_SET_MM		_IO(MLH_IOC_MAGIC, 7)
+/* Zero the statistics and counters ('reset'); the argument must be 0. */
+#define MLH_IOC_RESET		_IO(MLH_IOC_MAGIC, 8)
+
 #endif /* _UAPI_MMAP_LOCK_HOLD_H */

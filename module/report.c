@@ -10,6 +10,9 @@
  *   stats    r   key=value lines for programs (MLH_STATS_VERSION)
  *
  * A write of anything else fails with -EINVAL, a bad buffer with -EFAULT.
+ * Each writable file is also an ioctl of the device (drive.c): debugfs
+ * refuses writable files under lockdown (LOCKDOWN_DEBUGFS, from
+ * lockdown=integrity on), not the read-only reports.
  * Reading runs concurrently with recording: each operation's line is a
  * consistent copy (see mlh_stats_snapshot()).  Removal of the directory
  * waits for the file operations in progress (debugfs proxies them), so
@@ -19,10 +22,8 @@
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
-#include <linux/pid.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/threads.h>
 #include <linux/uaccess.h>
 
 #include "mlh.h"
@@ -80,18 +81,9 @@ static ssize_t mlh_enable_write(struct file *file, const char __user *ubuf,
 	unsigned int val;
 	int ret = mlh_parse(ubuf, count, &val);
 
-	if (ret)
-		return ret;
-	if (val > 1)
-		return -EINVAL;
-	if (val) {
-		ret = mlh_hold_enable();
-		if (ret)
-			return ret;
-	} else {
-		mlh_hold_disable();
-	}
-	return count;
+	if (!ret)
+		ret = mlh_ctl_enable(val);
+	return ret ? ret : count;
 }
 
 static const struct file_operations mlh_enable_fops = {
@@ -116,12 +108,9 @@ static ssize_t mlh_tgid_write(struct file *file, const char __user *ubuf,
 	unsigned int val;
 	int ret = mlh_parse(ubuf, count, &val);
 
-	if (ret)
-		return ret;
-	if (val > PID_MAX_LIMIT)
-		return -EINVAL;
-	mlh_hold_set_tgid(val);
-	return count;
+	if (!ret)
+		ret = mlh_ctl_tgid(val);
+	return ret ? ret : count;
 }
 
 static const struct file_operations mlh_tgid_fops = {
@@ -146,11 +135,8 @@ static ssize_t mlh_mm_pid_write(struct file *file, const char __user *ubuf,
 	unsigned int val;
 	int ret = mlh_parse(ubuf, count, &val);
 
-	if (ret)
-		return ret;
-	if (val > PID_MAX_LIMIT)
-		return -EINVAL;
-	ret = mlh_hold_set_mm(val);
+	if (!ret)
+		ret = mlh_ctl_mm(val);
 	return ret ? ret : count;
 }
 
@@ -171,8 +157,7 @@ static ssize_t mlh_reset_write(struct file *file, const char __user *ubuf,
 		return ret;
 	if (val != 1)
 		return -EINVAL;
-	mlh_stats_reset();
-	mlh_hold_reset_counters();
+	mlh_ctl_reset();
 	return count;
 }
 

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the tests of the mmap_lock_hold module (mlh_recording,
- * mlh_windows, mlh_bad_input, mlh_unload) share: the reason to SKIP, the
- * module's ioctls, a churn of mappings to record, and the fixture that
- * opens the device and records the test's own process only.  Include it
- * after kselftest_harness.h, in the program's one source file.
+ * mlh_windows, mlh_bad_input, mlh_controls, mlh_unload) share: the reason
+ * to SKIP, the module's ioctls, a churn of mappings to record, and the
+ * fixture that opens the device and records the test's own process only.
+ * Include it after kselftest_harness.h, in the program's one source file.
  *
  * Each test records only its own process (the 'tgid' filter) and
- * switches recording off and resets the statistics when it is done.
+ * switches recording off and resets the statistics when it is done.  The
+ * fixture 'mlh' does so through debugfs; a program that must not write
+ * there (mlh_controls: debugfs is read-only under lockdown) defines
+ * MLH_TEST_NO_FIXTURE before including this and brings its own.
  */
 #ifndef __MLH_TEST_H
 #define __MLH_TEST_H
@@ -75,6 +78,7 @@ static inline int churn(int n)
 	return 0;
 }
 
+#ifndef MLH_TEST_NO_FIXTURE
 FIXTURE(mlh) {
 	int fd;
 };
@@ -105,5 +109,6 @@ FIXTURE_TEARDOWN(mlh)
 	dbg_write_err("reset", "1");
 	close(self->fd);
 }
+#endif /* MLH_TEST_NO_FIXTURE */
 
 #endif /* __MLH_TEST_H */
