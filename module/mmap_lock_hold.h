@@ -66,14 +66,14 @@ struct mlh_unmap {
 /* vm_munmap() [@addr, @addr + @size) of the caller's mm. */
 #define MLH_IOC_UNMAP		_IOWR(MLH_IOC_MAGIC, 2, struct mlh_unmap)
 /*
- * Zap every mapping of the device in the caller's mm with zap_vma_ptes()
- * under mmap_read_lock, as vfio-pci does on a device reset.  Returns the
- * number of mappings zapped.
+ * Zap every mapping of the device, in every process, with zap_vma_ptes()
+ * under that mm's mmap_read_lock, as vfio-pci does on a device reset.
+ * The argument must be 0.  Returns the number of mappings zapped.
  */
 #define MLH_IOC_ZAP		_IO(MLH_IOC_MAGIC, 3)
 /*
  * Make the next mmap() of this open file of the device fail with the
- * errno passed as the argument (1 to 4095), once; 0 cancels.
+ * errno passed as the argument (1 to 511, ENOMEM say), once; 0 cancels.
  */
 #define MLH_IOC_FAIL_MMAP	_IO(MLH_IOC_MAGIC, 4)
 

@@ -11,16 +11,16 @@
  *
  * The device also remembers its mappings the way a PCI passthrough driver
  * does (vfio-pci in 6.1, uverbs): ->mmap and ->open put the VMA on a list,
- * ->close takes it off, and MLH_IOC_ZAP zaps every listed VMA of the
- * caller's mm with zap_vma_ptes() while holding only mmap_read_lock, as
- * vfio_pci_zap_and_vma_lock() does on a device reset.  A munmap() that
+ * ->close takes it off, and MLH_IOC_ZAP zaps every listed VMA, of every
+ * process, with zap_vma_ptes() while holding only that mm's
+ * mmap_read_lock, as vfio_pci_zap_and_vma_lock() does on a device reset.  A munmap() that
  * zaps and frees the page tables of such a VMA with mmap_lock downgraded
  * to read races with that: the VMA is still on the list until ->close,
  * which remove_vma() calls only after free_pgtables().  The selftest
  * munmap_pfnmap_race drives exactly that race.
  *
  * MLH_IOC_FAIL_MMAP makes the next ->mmap of the same open file fail with
- * the errno given, once: a driver or file system refusing a mapping, for
+ * the errno given (-ENOMEM, say), once: a driver or file system refusing a mapping, for
  * the tests of what mmap(MAP_FIXED) leaves behind when that happens.
  *
  * Lifetime: every mapping holds a reference on its file and every open
@@ -31,6 +31,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/errno.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
@@ -40,6 +41,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
@@ -59,25 +61,39 @@ struct mlh_file {
 struct mlh_pfnmap_vma {
 	struct list_head node;
 	struct vm_area_struct *vma;
+	u64 zapped;		/* the last zap pass that has done it */
 };
 
 /*
- * Every mapping of the device, of every mm.  mlh_vmas_lock nests inside
- * mmap_lock: ->mmap and ->open run with it held for write, ->close with
- * it held for write or read, MLH_IOC_ZAP takes it for read.
+ * Every mapping of the device, of every mm, each one's entry also in its
+ * vm_private_data.  mlh_vmas_lock nests inside mmap_lock: ->mmap and
+ * ->open run with it held for write, ->close with it held for write or
+ * read (a downgraded munmap()), MLH_IOC_ZAP takes it for read.
+ * mlh_zap_lock serialises the zap passes and comes before mmap_lock.
  */
 static LIST_HEAD(mlh_vmas);
 static DEFINE_MUTEX(mlh_vmas_lock);
+static DEFINE_MUTEX(mlh_zap_lock);
+static u64 mlh_zap_pass;		/* under mlh_vmas_lock */
 
+/*
+ * Put @vma on the list.  On ->open, vm_private_data is still the entry
+ * of the VMA it was copied from (split, mremap()), which is alive: the
+ * copy has the same page tables, so it needs the current zap pass as much
+ * as its original.  A new mapping has none yet and waits for the next.
+ */
 static int mlh_pfnmap_track(struct vm_area_struct *vma)
 {
+	struct mlh_pfnmap_vma *from = vma->vm_private_data;
 	struct mlh_pfnmap_vma *v = kmalloc(sizeof(*v), GFP_KERNEL);
 
+	vma->vm_private_data = v;
 	if (!v)
 		return -ENOMEM;
 	v->vma = vma;
 	mutex_lock(&mlh_vmas_lock);
-	list_add(&v->node, &mlh_vmas);
+	v->zapped = from ? from->zapped : mlh_zap_pass;
+	list_add_tail(&v->node, &mlh_vmas);
 	mutex_unlock(&mlh_vmas_lock);
 	return 0;
 }
@@ -100,17 +116,14 @@ static void mlh_pfnmap_vma_open(struct vm_area_struct *vma)
 
 static void mlh_pfnmap_vma_close(struct vm_area_struct *vma)
 {
-	struct mlh_pfnmap_vma *v;
+	struct mlh_pfnmap_vma *v = vma->vm_private_data;
 
+	if (!v)
+		return;
 	mutex_lock(&mlh_vmas_lock);
-	list_for_each_entry(v, &mlh_vmas, node) {
-		if (v->vma == vma) {
-			list_del(&v->node);
-			kfree(v);
-			break;
-		}
-	}
+	list_del(&v->node);
 	mutex_unlock(&mlh_vmas_lock);
+	kfree(v);
 }
 
 static const struct vm_operations_struct mlh_pfnmap_vm_ops = {
@@ -210,48 +223,98 @@ int mlh_pfnmap_populate(unsigned long addr, unsigned long size)
 	return 0;
 }
 
+/*
+ * An mm with a mapping the current pass has not zapped, pinned with
+ * mmget_not_zero(), or NULL when there is none left.  An entry on the
+ * list is a live VMA of a live mm_struct (->close takes it off before the
+ * VMA is freed, and an mm is freed after its VMAs); an mm whose users are
+ * gone is being torn down by exit_mmap(), which unmaps it all: skipped.
+ */
+static struct mm_struct *mlh_zap_next_mm(u64 pass)
+{
+	struct mm_struct *mm = NULL;
+	struct mlh_pfnmap_vma *v;
+
+	mutex_lock(&mlh_vmas_lock);
+	list_for_each_entry(v, &mlh_vmas, node) {
+		if (v->zapped == pass)
+			continue;
+		if (mmget_not_zero(v->vma->vm_mm)) {
+			mm = v->vma->vm_mm;
+			break;
+		}
+		v->zapped = pass;
+	}
+	mutex_unlock(&mlh_vmas_lock);
+	return mm;
+}
+
 /**
- * mlh_pfnmap_zap() - Zap every mapping of the device in current's mm.
+ * mlh_pfnmap_zap() - Zap every mapping of the device, in every mm.
  *
- * What vfio_pci_zap_and_vma_lock() does on a device reset: with only
- * mmap_read_lock held, walk the remembered VMAs and zap_vma_ptes() each.
- * The VMAs stay listed (the next fault maps the backing page again).
+ * What vfio_pci_zap_and_vma_lock() does on a device reset: for each mm
+ * with a mapping of the device, take its mmap_lock for read and, with the
+ * list locked, zap_vma_ptes() each of its mappings.  The lock order
+ * (mmap_lock, then the list) forces the list to be let go while an mm is
+ * pinned and locked; each entry records the pass that zapped it, so the
+ * walk goes on where it was.  The VMAs stay listed: the next fault maps
+ * the backing page again.  Mappings made while the pass runs are new and
+ * are not zapped; copies of mappings it has not reached yet are.
  * Return: the number of mappings zapped, or -EINTR.
  */
 long mlh_pfnmap_zap(void)
 {
-	struct mm_struct *mm = current->mm;
 	struct mlh_pfnmap_vma *v;
+	struct mm_struct *mm;
 	long n = 0;
+	u64 pass;
 
-	if (mmap_read_lock_killable(mm))
+	if (mutex_lock_killable(&mlh_zap_lock))
 		return -EINTR;
 	mutex_lock(&mlh_vmas_lock);
-	list_for_each_entry(v, &mlh_vmas, node) {
-		struct vm_area_struct *vma = v->vma;
-
-		if (vma->vm_mm != mm)
-			continue;
-		zap_vma_ptes(vma, vma->vm_start, vma->vm_end - vma->vm_start);
-		n++;
-	}
+	pass = ++mlh_zap_pass;
 	mutex_unlock(&mlh_vmas_lock);
-	mmap_read_unlock(mm);
+
+	while ((mm = mlh_zap_next_mm(pass))) {
+		if (mmap_read_lock_killable(mm)) {
+			mmput(mm);
+			n = -EINTR;
+			break;
+		}
+		mutex_lock(&mlh_vmas_lock);
+		list_for_each_entry(v, &mlh_vmas, node) {
+			struct vm_area_struct *vma = v->vma;
+
+			if (v->zapped == pass || vma->vm_mm != mm)
+				continue;
+			zap_vma_ptes(vma, vma->vm_start,
+				     vma->vm_end - vma->vm_start);
+			v->zapped = pass;
+			n++;
+		}
+		mutex_unlock(&mlh_vmas_lock);
+		mmap_read_unlock(mm);
+		/* May be the last user: exit_mmap() takes the list lock. */
+		mmput(mm);
+	}
+	mutex_unlock(&mlh_zap_lock);
 	return n;
 }
 
 /**
  * mlh_pfnmap_fail_mmap() - Make the next ->mmap of @file fail.
  * @file: An open file of the device
- * @err: The errno to fail with, 1 to MAX_ERRNO; 0 cancels
+ * @err: The errno to fail with, 1 to 511; 0 cancels
  *
+ * The codes from ERESTARTSYS (512) on are the kernel's own and must not
+ * reach user space.
  * Return: 0, or -EINVAL for an @err out of range.
  */
 long mlh_pfnmap_fail_mmap(struct file *file, unsigned long err)
 {
 	struct mlh_file *f = file->private_data;
 
-	if (err > MAX_ERRNO)
+	if (err >= ERESTARTSYS)
 		return -EINVAL;
 	WRITE_ONCE(f->fail_mmap, -(int)err);
 	return 0;

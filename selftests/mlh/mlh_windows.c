@@ -3,7 +3,9 @@
  * The mmap_lock_hold module (module/, Documentation/module.md) measures
  * the exclusive mmap_lock windows right: each kind MLH_IOC_MAP maps, and
  * the windows of unmapping 1 GiB, whole for the module's vm_munmap(),
- * downgraded early for the munmap() syscall, and the device's PFNMAP.
+ * downgraded early for the munmap() syscall, and the device's PFNMAP,
+ * which MLH_IOC_ZAP zaps in every process and MLH_IOC_FAIL_MMAP refuses
+ * once.
  *
  * Needs the module loaded (insmod mmap_lock_hold.ko) and root: every test
  * SKIPs with the reason otherwise.
@@ -302,6 +304,88 @@ TEST_F_TIMEOUT(mlh, pfnmap, BIG_TIMEOUT)
 	EXPECT_EQ(SEGV_MAPERR, probe_read(p, NULL));
 
 	check_vm_munmap(_metadata, self->fd, MLH_KIND_PFNMAP, "PFNMAP 1 GiB");
+}
+
+/*
+ * MLH_IOC_ZAP zaps the device's mappings in every process, as vfio-pci
+ * does on a reset (ours and a child's: the count says so), the pages
+ * come back on the next read; MLH_IOC_FAIL_MMAP fails the next mmap() of
+ * that open file only, once, with the errno asked for.
+ */
+TEST_F(mlh, zap_and_fail_mmap)
+{
+	const unsigned long ps = page_size();
+	int go[2], ready[2], status, fd2;
+	pid_t child;
+	char *p, *q, c;
+
+	if (unusable())
+		SKIP(return, "%s", unusable());
+	p = mmap(NULL, 16 * ps, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, p[0] + p[15 * ps]);
+	EXPECT_EQ(1, ioctl(self->fd, MLH_IOC_ZAP, 0));
+	EXPECT_EQ(0, p[0] + p[15 * ps]);
+	/* A split leaves two mappings, both listed. */
+	EXPECT_EQ(0, munmap(p + 7 * ps, ps));
+	EXPECT_EQ(2, ioctl(self->fd, MLH_IOC_ZAP, 0));
+	EXPECT_EQ(0, p[6 * ps] + p[8 * ps]);
+
+	/* Another process's mapping: zapped as well. */
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(ready));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		char *cp = mmap(NULL, 4 * ps, PROT_READ, MAP_SHARED, self->fd, 0);
+
+		if (cp == MAP_FAILED || cp[0] || write(ready[1], "x", 1) != 1 ||
+		    read(go[0], &c, 1) != 1)
+			_exit(1);
+		_exit(cp[3 * ps] ? 1 : 0);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	EXPECT_EQ(3, ioctl(self->fd, MLH_IOC_ZAP, 0));
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ(0, status);
+	close(go[0]);
+	close(go[1]);
+	close(ready[0]);
+	close(ready[1]);
+	EXPECT_EQ(2, ioctl(self->fd, MLH_IOC_ZAP, 0));
+	EXPECT_EQ(-1, ioctl(self->fd, MLH_IOC_ZAP, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, munmap(p, 16 * ps));
+	EXPECT_EQ(0, ioctl(self->fd, MLH_IOC_ZAP, 0));
+
+	/* Once, with that errno, on that file only. */
+	fd2 = open(MLH_DEV_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, ioctl(self->fd, MLH_IOC_FAIL_MMAP, ENOMEM));
+	q = mmap(NULL, ps, PROT_READ, MAP_SHARED, fd2, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(0, munmap(q, ps));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, ps, PROT_READ, MAP_SHARED, self->fd, 0));
+	EXPECT_EQ(ENOMEM, errno);
+	q = mmap(NULL, ps, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(0, munmap(q, ps));
+	/* 0 cancels. */
+	ASSERT_EQ(0, ioctl(fd2, MLH_IOC_FAIL_MMAP, EIO));
+	ASSERT_EQ(0, ioctl(fd2, MLH_IOC_FAIL_MMAP, 0));
+	q = mmap(NULL, ps, PROT_READ, MAP_SHARED, fd2, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(0, munmap(q, ps));
+	/* The kernel's own codes and beyond: refused. */
+	EXPECT_EQ(-1, ioctl(fd2, MLH_IOC_FAIL_MMAP, 512));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(fd2, MLH_IOC_FAIL_MMAP, -1UL));
+	EXPECT_EQ(EINVAL, errno);
+	q = mmap(NULL, ps, PROT_READ, MAP_SHARED, fd2, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(0, munmap(q, ps));
+	close(fd2);
 }
 
 TEST_HARNESS_MAIN
