@@ -127,8 +127,8 @@ static const struct mlh_sys_name mlh_sys_names[] = {
  * @op: Filled in
  * @driving: current is inside one of this module's commands
  *
- * Kernel threads and io workers have no user registers worth reading, so
- * they, like the module's own vm_mmap()/vm_munmap() calls, are 'kernel'.
+ * Kernel threads and the workers of user processes (io_uring, vhost:
+ * MLH_PF_WORKER) have no user registers worth reading, so they, like the module's own vm_mmap()/vm_munmap() calls, are 'kernel'.
  * An exiting task's exit_mmap() is 'exit' whatever syscall or signal got
  * it there.  Otherwise the syscall number of current's user registers;
  * -1 there means the task is not in a syscall at all.
@@ -138,7 +138,7 @@ void mlh_attr_current(struct mlh_op *op, bool driving)
 	int nr;
 
 	op->nr = 0;
-	if (driving || (current->flags & (PF_KTHREAD | PF_IO_WORKER))) {
+	if (driving || (current->flags & (PF_KTHREAD | MLH_PF_WORKER))) {
 		op->class = MLH_OP_KERNEL;
 		return;
 	}

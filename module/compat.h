@@ -1,31 +1,37 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel versions and options mmap_lock_hold builds against.
+ * What mmap_lock_hold needs from the kernel, and the differences between
+ * the kernels it builds against, in one place (as LTTng-modules does):
+ * the rest of the module uses the wrappers below and has no version
+ * test of its own.
  *
- * The module depends on interfaces that are stable within 6.1.y but not
- * across releases:
- *  - the mmap_lock tracepoint prototypes (mm, memcg_path, write[, success]),
- *    exported from mm/mmap_lock.c;
- *  - mmap_write_downgrade() announcing itself as a successful read
- *    acquisition, which is how the end of a downgraded window is seen;
- *  - vma->vm_flags being written directly in ->mmap() (vm_flags_set()
- *    from 6.3 on);
- *  - the munmap() syscall, brk() and mremap() downgrading mmap_lock while
- *    vm_munmap() does not, which the tests rely on.
- * Rather than build something that measures the wrong thing, refuse.
+ * Supported: 6.1 and later.  Tested: 6.1.y and 6.12.y (dkms.conf builds
+ * for those only).  What changed along the way:
+ *
+ *   6.3   vma->vm_flags became read-only: vm_flags_set()/_clear().
+ *   6.4   PF_USER_WORKER: kernel threads cloned from a user thread (io_uring
+ *         and vhost workers), which run with the user's mm.
+ *   6.4   per-VMA locks (CONFIG_PER_VMA_LOCK): most page faults take a
+ *         lock of the faulting VMA instead of mmap_lock.  A writer
+ *         write-locks each VMA it changes until it releases or downgrades
+ *         mmap_lock, so an exclusive window stalls mmap_lock's readers,
+ *         the faults that fall back to it, and the faults on the VMAs it
+ *         changes, no longer every fault of the process.
+ *   6.14  the mmap_lock tracepoints lost their memcg_path argument.
+ *
+ * Unchanged since 6.1, and relied upon: the three mmap_lock tracepoints,
+ * exported; the downgrade showing as a read acquisition by the writer;
+ * munmap(), brk() and mremap() downgrading while vm_munmap() does not.
  */
 #ifndef MLH_COMPAT_H
 #define MLH_COMPAT_H
 
+#include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/version.h>
 
-/*
- * LINUX_VERSION_MAJOR and _PATCHLEVEL (5.16 on) say the same as a
- * LINUX_VERSION_CODE range, which checkpatch frowns upon; on older
- * kernels they are undefined, hence 0, and the check fails as it should.
- */
-#if LINUX_VERSION_MAJOR != 6 || LINUX_VERSION_PATCHLEVEL != 1
-#error "mmap_lock_hold supports Linux 6.1.y only"
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "mmap_lock_hold needs Linux 6.1 or later: the mmap_lock tracepoints and the maple tree"
 #endif
 
 #ifndef CONFIG_TRACING
@@ -38,6 +44,51 @@
 
 #ifndef CONFIG_MMU
 #error "mmap_lock_hold needs CONFIG_MMU"
+#endif
+
+/* Setting and clearing VMA flags in ->mmap (mmap_lock held for write). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+static inline void mlh_vm_flags_set(struct vm_area_struct *vma,
+				    vm_flags_t flags)
+{
+	vm_flags_set(vma, flags);
+}
+
+static inline void mlh_vm_flags_clear(struct vm_area_struct *vma,
+				      vm_flags_t flags)
+{
+	vm_flags_clear(vma, flags);
+}
+#else
+static inline void mlh_vm_flags_set(struct vm_area_struct *vma,
+				    vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void mlh_vm_flags_clear(struct vm_area_struct *vma,
+				      vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
+/* Kernel-side workers of a user process: attributed to 'kernel'. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define MLH_PF_WORKER		(PF_IO_WORKER | PF_USER_WORKER)
+#else
+#define MLH_PF_WORKER		PF_IO_WORKER
+#endif
+
+/*
+ * The parameter the mmap_lock tracepoints had between the mm and the rest
+ * until 6.14; the probes are declared as
+ *   probe(void *data, struct mm_struct *mm, MLH_TP_MEMCG bool write, ...)
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+#define MLH_TP_MEMCG
+#else
+#define MLH_TP_MEMCG		const char *memcg_path,
 #endif
 
 #endif /* MLH_COMPAT_H */

@@ -223,7 +223,7 @@ static bool mlh_wanted(struct mm_struct *mm)
  * a sleeping lock, write-acquired in task context only.
  */
 static void mlh_probe_acquire(void *data, struct mm_struct *mm,
-			      const char *memcg_path, bool write, bool success)
+			      MLH_TP_MEMCG bool write, bool success)
 {
 	if (!in_task() || !success)
 		return;
@@ -242,7 +242,7 @@ static void mlh_probe_acquire(void *data, struct mm_struct *mm,
  * closes after the filter changed.
  */
 static void mlh_probe_released(void *data, struct mm_struct *mm,
-			       const char *memcg_path, bool write)
+			       MLH_TP_MEMCG bool write)
 {
 	if (!in_task() || !write)
 		return;

@@ -165,12 +165,11 @@ static int mlh_pfnmap_mmap(struct file *file, struct vm_area_struct *vma)
 		return -ENOMEM;
 	/*
 	 * Nothing can fail after this: mmap_region() would free the VMA
-	 * without ->close.  6.1: vm_flags is written directly
-	 * (vm_flags_set() came in 6.3).
+	 * without ->close.
 	 */
-	vma->vm_flags &= ~(VM_MAYWRITE | VM_MAYEXEC);
-	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
-			 VM_DONTCOPY;
+	mlh_vm_flags_clear(vma, VM_MAYWRITE | VM_MAYEXEC);
+	mlh_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
+			 VM_DONTCOPY);
 	vma->vm_ops = &mlh_pfnmap_vm_ops;
 	return 0;
 }
