@@ -7,7 +7,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: help test test-debug soak bench deps prepare export quilt checkpatch \
-	kernel kunit mutants vmtest stock selftests results-page clean distclean
+	kernel kunit mutants vmtest stock module-612 selftests results-page clean distclean
 
 # make soak: seconds of stress-ng in the guest.
 DURATION ?= 600
@@ -27,6 +27,7 @@ help:
 	@echo 'make mutants     KUnit on deliberately broken kernels must fail'
 	@echo 'make vmtest      selftests in a QEMU guest of the patched kernel'
 	@echo 'make stock       stock 6.1.192 in QEMU: munmap_hold must tell it apart'
+	@echo 'make module-612  the module against Linux 6.12, and its dkms.conf'
 	@echo 'make selftests   build the selftests for this machine'
 	@echo 'make results-page  Documentation/results.md from Documentation/results/'
 	@echo 'Results: build/results/<target>-<time>/, build/results/<target>-latest.'
@@ -74,6 +75,9 @@ vmtest: kernel
 
 stock: prepare
 	@$(S)/checks/stock.sh
+
+module-612: deps
+	@$(S)/checks/module-612.sh
 
 results-page:
 	@$(S)/results-page.sh

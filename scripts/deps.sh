@@ -9,12 +9,13 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 # Build a kernel, run it in QEMU, and package the guest's userspace
-# (stress-ng runs in the guest too).
+# (stress-ng runs in the guest too); dkms checks module/dkms.conf
+# (scripts/checks/module-612.sh; linux-source-6.12 is installed there).
 PKGS=(
 	gcc make flex bison bc libelf-dev libssl-dev dwarves
 	cpio xz-utils python3 python3-ply python3-git perl git quilt kmod rsync
 	qemu-system-x86 busybox-static libc6-dev ccache
-	stress-ng
+	stress-ng dkms
 )
 # Only 'make bench' draws a plot.
 BENCH_PKGS=(gnuplot-nox)

@@ -5,7 +5,8 @@
 #   script self-checks -> deps -> prepare build/linux -> quilt
 #   -> checkpatch -> bisect builds
 #   -> KUnit in QEMU -> KUnit on broken kernels -> the module against
-#   the patched and stock trees -> in-VM tests (module loaded)
+#   the patched and stock trees -> the module against 6.12, and dkms
+#   -> in-VM tests (module loaded)
 #   -> stress-ng in the VM (module recording) -> the stock kernel, where
 #   munmap_hold must tell the two rule sets apart
 #   -> 'N passed, N failed, N skipped'
@@ -30,6 +31,7 @@ if stage prepare prepare; then
 		stage kunit "$S/checks/kunit.sh" &&
 			stage mutants "$S/checks/mutants.sh"
 		stage module-build "$S/checks/module-build.sh"
+		stage module-612 "$S/checks/module-612.sh"
 		stage vmtest "$S/checks/vmtest.sh"
 		stage stress "$S/checks/stress.sh"
 		stage stock "$S/checks/stock.sh"
