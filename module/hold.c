@@ -215,9 +215,9 @@ static bool mlh_wanted(struct mm_struct *mm)
  * (taken without disabling interrupts: an irq or NMI taking one could
  * deadlock with the task it interrupted) nor ktime_get_ns() (not NMI-safe:
  * it can spin forever if the NMI interrupted a timekeeping update on that
- * CPU) may be used.  So every test that can reject an
- * event comes first, in order of cost: the context, success, the kind of
- * event (a read acquisition matters only while some window is open), the
+ * CPU) may be used.  So every test that can reject an event comes first,
+ * in order of cost: the context, success, the kind of event (a read
+ * acquisition or a release matters only while some window is open), the
  * filter; the clock is read only for an event that opens or closes a
  * window.  No window can be held across a change of context: mmap_lock is
  * a sleeping lock, write-acquired in task context only.
