@@ -128,7 +128,8 @@ static const struct mlh_sys_name mlh_sys_names[] = {
  * @driving: current is inside one of this module's commands
  *
  * Kernel threads and the workers of user processes (io_uring, vhost:
- * MLH_PF_WORKER) have no user registers worth reading, so they, like the module's own vm_mmap()/vm_munmap() calls, are 'kernel'.
+ * MLH_PF_WORKER) have no user registers worth reading, so they, like the
+ * module's own vm_mmap()/vm_munmap() calls, are 'kernel'.
  * An exiting task's exit_mmap() is 'exit' whatever syscall or signal got
  * it there.  Otherwise the syscall number of current's user registers;
  * -1 there means the task is not in a syscall at all.

@@ -30,7 +30,15 @@
 #include <linux/sched.h>
 #include <linux/version.h>
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+/*
+ * Kernel a.b or later.  LINUX_VERSION_MAJOR and _PATCHLEVEL exist from
+ * 5.16 on; before, they are 0 and every test is false.
+ */
+#define MLH_KERNEL_AT_LEAST(a, b)					\
+	(LINUX_VERSION_MAJOR > (a) ||					\
+	 (LINUX_VERSION_MAJOR == (a) && LINUX_VERSION_PATCHLEVEL >= (b)))
+
+#if !MLH_KERNEL_AT_LEAST(6, 1)
 #error "mmap_lock_hold needs Linux 6.1 or later: the mmap_lock tracepoints and the maple tree"
 #endif
 
@@ -47,7 +55,7 @@
 #endif
 
 /* Setting and clearing VMA flags in ->mmap (mmap_lock held for write). */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#if MLH_KERNEL_AT_LEAST(6, 3)
 static inline void mlh_vm_flags_set(struct vm_area_struct *vma,
 				    vm_flags_t flags)
 {
@@ -74,7 +82,7 @@ static inline void mlh_vm_flags_clear(struct vm_area_struct *vma,
 #endif
 
 /* Kernel-side workers of a user process: attributed to 'kernel'. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#if MLH_KERNEL_AT_LEAST(6, 4)
 #define MLH_PF_WORKER		(PF_IO_WORKER | PF_USER_WORKER)
 #else
 #define MLH_PF_WORKER		PF_IO_WORKER
@@ -85,7 +93,7 @@ static inline void mlh_vm_flags_clear(struct vm_area_struct *vma,
  * until 6.14; the probes are declared as
  *   probe(void *data, struct mm_struct *mm, MLH_TP_MEMCG bool write, ...)
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+#if MLH_KERNEL_AT_LEAST(6, 14)
 #define MLH_TP_MEMCG
 #else
 #define MLH_TP_MEMCG		const char *memcg_path,
