@@ -27,9 +27,10 @@
  * passes on stock only by its exit code.
  *
  * The figure printed, 'zaps_in_munmap', counts the zaps that found the
- * mapping still listed while munmap() ran: the overlap that is harmful
- * when the unmap runs under the read lock.  On a kernel whose munmap() of
- * a PFNMAP range is exclusive, a zap can only run before or after it.
+ * mapping still listed while a munmap() call was in progress: before the
+ * call took mmap_lock, or, on a kernel that unmaps PFNMAP ranges under
+ * the read lock, during the unmap itself.  It says how closely the two
+ * threads race, not which of the two happened.
  *
  * Needs root and the module loaded: SKIPs otherwise.
  */
