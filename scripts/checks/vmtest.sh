@@ -20,7 +20,8 @@
 #          result of its own (sysctl_KEY).
 #        VM_EXPECT=patched|stock: munmap_hold's MUNMAP_SPLIT_EXPECT
 #          (patched: the kernel under test has the series).
-#        VM_TIMEOUT=seconds before the guest counts as hung (900).
+#        VM_TIMEOUT=seconds before the guest counts as hung (2400: the
+#          race programs alone take several minutes under TCG).
 #        BELOW_ROUNDS=rounds of munmap_race's below_* variants (1000;
 #          the program's own default, 10,000, takes 5-15 min under TCG).
 set -euo pipefail
@@ -91,5 +92,5 @@ done
 # The suites built into the test kernel run under kunit.py, not at boot.
 "$S/vm/boot.sh" --name "$VM_NAME" --kernel "$KERNEL" \
 	--module "${KERNEL%/arch/x86/boot/bzImage}" --plan "$RESULTS/$VM_NAME.plan" \
-	"${files[@]}" --timeout "${VM_TIMEOUT:-900}" \
+	"${files[@]}" --timeout "${VM_TIMEOUT:-2400}" \
 	--append "kunit.filter_glob=none${VM_APPEND:+ $VM_APPEND}"
