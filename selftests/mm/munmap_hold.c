@@ -8,7 +8,10 @@
  * call's duration as seen from here (CLOCK_MONOTONIC, the clock the module
  * uses too).
  *
- * What the series (patches 5 and 6) changes, and what is checked:
+ * What the series changes ("keep mmap_lock exclusive when unmapping
+ * special VMAs", "always downgrade mmap_lock when the caller asks", "unmap
+ * a contiguous segment with one downgrading munmap in shmdt()"), and what
+ * is checked:
  *
  *   scenario          unmapped range                     patched  stock
  *   anon              256 MiB private anon, zero page     down     down
@@ -177,7 +180,8 @@ static bool kallsyms_has(const char *sym, char type)
 
 /*
  * The rules of the running kernel.  Only 6.1.y has rules here: with the
- * series, patch 4 has made vma_has_uprobes() a global function of
+ * series, "uprobes: make vma_has_uprobes() available to mm" has made
+ * vma_has_uprobes() a global function of
  * kernel/events/uprobes.c ('T' in kallsyms), which stock 6.1 keeps static
  * (inlined, or 't').  Without CONFIG_UPROBES neither kernel has it, and
  * nothing tells them apart.  Any other release: no rule, figures only.
@@ -229,8 +233,10 @@ static int get_expect(enum expect *e, const char **why)
 
 /*
  * Does this kernel keep mmap_lock exclusive for the whole munmap() of
- * @kind?  Patched: the special VMAs of patch 5; stock 6.1.y: only next to
- * a VM_GROWSDOWN VMA (the rule patch 6 drops).
+ * @kind?  Patched: the special VMAs ("keep mmap_lock exclusive when
+ * unmapping special VMAs"); stock 6.1.y: only next to a VM_GROWSDOWN VMA
+ * (the rule "always downgrade mmap_lock when the caller asks" drops), and
+ * in shmdt().
  */
 static bool expect_exclusive(enum scen_kind kind, bool by_shmdt,
 			     enum expect e)

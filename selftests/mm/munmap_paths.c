@@ -3,8 +3,10 @@
  * The other ways a process unmaps memory, all of which go through the
  * series' gather and complete phases: munmap() next to a MAP_GROWSDOWN VMA
  * (stock 6.1 keeps mmap_lock exclusive there, the series no longer does:
- * patch 5), mremap() and brk() shrinking (downgraded on stock too),
- * mmap(MAP_FIXED) over a mapping and shmdt() (exclusive throughout).
+ * "always downgrade mmap_lock when the caller asks"), mremap() and brk()
+ * shrinking (downgraded on stock too), mmap(MAP_FIXED) over a mapping
+ * (exclusive throughout) and shmdt() (exclusive on stock, downgraded for
+ * a contiguous segment by the series).
  * Whatever the locking, what they leave must be what stock Linux leaves:
  * the kept pages keep their contents, the released ones fault (or come
  * back zeroed when mapped again, never with their old contents),
@@ -116,7 +118,8 @@ static void check_vm_size(struct __test_metadata *_metadata, long before_kb,
  * access anywhere in the allowed range grows the VMA down to that page at
  * once.  Unmapping the VMA right below a growsdown VMA, or its own
  * bottom, is where stock 6.1 keeps mmap_lock exclusive for the zap and
- * the series, since patch 5, downgrades it: the exception guarded against
+ * the series downgrades it ("always downgrade mmap_lock when the caller
+ * asks"): the exception guarded against
  * the stack growing into the range while it is zapped under the read
  * lock, and 6.1.y grows stacks only with the lock held for write.
  *

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * munmap() of the VMAs the series keeps mmap_lock exclusive for (patch 4):
+ * munmap() of the VMAs the series keeps mmap_lock exclusive for ("mm/mmap:
+ * keep mmap_lock exclusive when unmapping special VMAs"):
  * hugetlb, VM_PFNMAP, and file VMAs with a uprobe in the unmapped part,
  * next to plain anonymous memory as the case to compare with.  Those take
  * a different path through the unmap than every other VMA, so each test
