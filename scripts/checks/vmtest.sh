@@ -24,6 +24,8 @@
 #          race programs alone take several minutes under TCG).
 #        BELOW_ROUNDS=rounds of munmap_race's below_* variants (1000;
 #          the program's own default, 10,000, takes 5-15 min under TCG).
+#        PIECES_ROUNDS=rounds of munmap_pieces' race with the knob on
+#          (1000; the program's default, 10,000, is for real machines).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
@@ -32,6 +34,8 @@ KERNEL=${KERNEL:-$BUILD/obj/test/arch/x86/boot/bzImage}
 expect=${VM_EXPECT:-patched}
 BELOW_ROUNDS=${BELOW_ROUNDS:-1000}
 [[ $BELOW_ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BELOW_ROUNDS: a number of rounds, not '$BELOW_ROUNDS'"
+PIECES_ROUNDS=${PIECES_ROUNDS:-1000}
+[[ $PIECES_ROUNDS =~ ^[1-9][0-9]*$ ]] || die "PIECES_ROUNDS: a number of rounds, not '$PIECES_ROUNDS'"
 [[ $expect == patched || $expect == stock ]] || die "VM_EXPECT: patched or stock, not '$expect'"
 # They go into the plan, a shell script.
 for kv in ${VM_SYSCTL:-}; do
@@ -50,6 +54,8 @@ write_plan() {
 		echo "# munmap_race's below_* variants: a round costs 30-90 ms"
 		echo "# under TCG, not 0.5 ms; 10,000 rounds are for real machines."
 		echo "export MUNMAP_RACE_BELOW_ROUNDS=$BELOW_ROUNDS"
+		echo "# munmap_pieces' race: the same, with more lock traffic."
+		echo "export MUNMAP_PIECES_ROUNDS=$PIECES_ROUNDS"
 		for kv in ${VM_SYSCTL:-}; do
 			echo "run_test sysctl_${kv%%=*} sysctl -w $kv"
 		done

@@ -39,7 +39,8 @@
 #endif
 
 #define KNOB		"/proc/sys/vm/munmap_piece_kbytes"
-#define RACE_ROUNDS	10000	/* of the knob_on variant */
+/* Rounds of the knob_on race; MUNMAP_PIECES_ROUNDS overrides it */
+#define RACE_ROUNDS	10000
 #define RANGE_PAGES	64
 #define PIECE_PAGES	8
 
@@ -109,21 +110,32 @@ FIXTURE(pieces)
 FIXTURE_VARIANT(pieces)
 {
 	long piece_pages;	/* 0: the knob off */
-	int rounds;		/* of the race */
+	int rounds;		/* of the race: the total divided by this */
 };
 
-/* The control: one atomic munmap(), fewer rounds */
+/* The control: one atomic munmap(), a fifth of the rounds */
 FIXTURE_VARIANT_ADD(pieces, knob_off)
 {
 	.piece_pages = 0,
-	.rounds = RACE_ROUNDS / 5,
+	.rounds = 5,
 };
 
 FIXTURE_VARIANT_ADD(pieces, knob_on)
 {
 	.piece_pages = PIECE_PAGES,
-	.rounds = RACE_ROUNDS,
+	.rounds = 1,
 };
+
+/* The rounds of a variant: RACE_ROUNDS or the environment's, / .rounds */
+static int race_rounds(int divisor)
+{
+	const char *env = getenv("MUNMAP_PIECES_ROUNDS");
+	int rounds = env ? atoi(env) : RACE_ROUNDS;
+
+	if (rounds <= 0)
+		rounds = RACE_ROUNDS;
+	return rounds / divisor > 0 ? rounds / divisor : 1;
+}
 
 FIXTURE_SETUP(pieces)
 {
@@ -284,7 +296,7 @@ TEST_F_TIMEOUT(pieces, race, 400)
 	struct race r = {};
 	pthread_t thr[NR_MAPPERS];
 	char *area;
-	int i, round;
+	int i, round, rounds;
 
 	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, NULL));
 	area = mmap(NULL, len + 2 * pg, PROT_READ | PROT_WRITE,
@@ -300,7 +312,9 @@ TEST_F_TIMEOUT(pieces, race, 400)
 	for (i = 0; i < NR_MAPPERS; i++)
 		ASSERT_EQ(0, pthread_create(&thr[i], NULL, mapper, &r));
 
-	for (round = 0; round < variant->rounds; round++) {
+	rounds = race_rounds(variant->rounds);
+	ksft_print_msg("%d rounds (MUNMAP_PIECES_ROUNDS)\n", rounds);
+	for (round = 0; round < rounds; round++) {
 		char *p = mmap(r.range, len, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 
@@ -326,7 +340,7 @@ TEST_F_TIMEOUT(pieces, race, 400)
 	ksft_print_msg("%d rounds: %ld pages mapped into the range during the munmap, %ld lost; %ld reads faulted\n",
 		       round, atomic_load(&r.placed), atomic_load(&r.lost),
 		       atomic_load(&r.faults));
-	EXPECT_EQ(variant->rounds, round);
+	EXPECT_EQ(rounds, round);
 	EXPECT_EQ(0, atomic_load(&r.errors));
 	EXPECT_EQ(0, atomic_load(&r.lost));
 	EXPECT_TRUE(mapped(r.guard_lo, pg));
