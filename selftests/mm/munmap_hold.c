@@ -25,7 +25,7 @@
  *   hugetlb           up to 128 huge pages (256 MiB)      excl     down
  *   pfnmap            1 GiB of /dev/mmap_lock_hold        excl     down
  *   uprobe            the file, uprobe in the range       excl     down
- *   shmdt             shmdt() of a 64 MiB SysV segment    down     excl
+ *   shmdt             shmdt() of a 256 MiB SysV segment   down     excl
  *
  * "down": mmap_lock is downgraded to read after the VMAs are detached, so
  * the exclusive window is the gather/detach part only, a small fraction
