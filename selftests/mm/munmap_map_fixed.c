@@ -31,6 +31,7 @@
 #include <sys/mman.h>
 
 #include "kselftest_harness.h"
+#include "munmap_util.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE	0x100000
@@ -39,83 +40,22 @@
 #define MAP_HUGETLB		0x40000
 #endif
 
-static size_t pagesz(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
-/* Is every page of [@p, @p + @len) mapped?  mincore() says ENOMEM if not. */
-static bool mapped(void *p, size_t len)
-{
-	unsigned char *vec = malloc(len / pagesz() + 1);
-	bool ret;
-
-	if (!vec)
-		return false;
-	ret = mincore(p, len, vec) == 0;
-	free(vec);
-	return ret;
-}
-
 static void fill(char *p, size_t len, char seed)
 {
 	size_t i;
 
-	for (i = 0; i < len; i += pagesz())
-		p[i] = (char)(seed + i / pagesz());
+	for (i = 0; i < len; i += page_size())
+		p[i] = (char)(seed + i / page_size());
 }
 
 static bool filled(const char *p, size_t len, char seed)
 {
 	size_t i;
 
-	for (i = 0; i < len; i += pagesz())
-		if (p[i] != (char)(seed + i / pagesz()))
+	for (i = 0; i < len; i += page_size())
+		if (p[i] != (char)(seed + i / page_size()))
 			return false;
 	return true;
-}
-
-/* A /proc/meminfo field in kB, or -1. */
-static long meminfo_kb(const char *field)
-{
-	char line[256];
-	size_t n = strlen(field);
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, n) && line[n] == ':')
-			kb = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return kb;
-}
-
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static int write_long(const char *path, long v)
-{
-	FILE *f = fopen(path, "we");
-	int ret;
-
-	if (!f)
-		return -errno;
-	ret = fprintf(f, "%ld\n", v) > 0 ? 0 : -EIO;
-	if (fclose(f))
-		ret = -errno;
-	return ret;
 }
 
 #define OVERCOMMIT	"/proc/sys/vm/overcommit_memory"
@@ -129,9 +69,9 @@ struct overcommit {
 
 static bool overcommit_save(struct overcommit *o)
 {
-	o->memory = read_long(OVERCOMMIT);
-	o->kbytes = read_long(OVERCOMMIT_KB);
-	o->ratio = read_long(OVERCOMMIT_RATIO);
+	o->memory = read_number(OVERCOMMIT);
+	o->kbytes = read_number(OVERCOMMIT_KB);
+	o->ratio = read_number(OVERCOMMIT_RATIO);
 	return o->memory >= 0 && o->kbytes >= 0 && o->ratio >= 0 &&
 	       !access(OVERCOMMIT, W_OK);
 }
@@ -139,45 +79,45 @@ static bool overcommit_save(struct overcommit *o)
 /* Strict overcommit with a commit limit of @kbytes. */
 static int overcommit_strict(long kbytes)
 {
-	int ret = write_long(OVERCOMMIT_KB, kbytes);
+	int ret = write_number(OVERCOMMIT_KB, kbytes);
 
-	return ret ? ret : write_long(OVERCOMMIT, 2);
+	return ret ? ret : write_number(OVERCOMMIT, 2);
 }
 
 static void overcommit_restore(const struct overcommit *o)
 {
-	write_long(OVERCOMMIT, o->memory);
+	write_number(OVERCOMMIT, o->memory);
 	if (o->kbytes)
-		write_long(OVERCOMMIT_KB, o->kbytes);
+		write_number(OVERCOMMIT_KB, o->kbytes);
 	else
-		write_long(OVERCOMMIT_RATIO, o->ratio);
+		write_number(OVERCOMMIT_RATIO, o->ratio);
 }
 
 /* A successful MAP_FIXED replaces contents and mapping entirely. */
 TEST(replace_populated)
 {
-	size_t len = 64 * pagesz();
+	size_t len = 64 * page_size();
 	char *old, *p;
 
 	old = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	ASSERT_NE(MAP_FAILED, old);
 	fill(old, len, 1);
-	p = mmap(old + 16 * pagesz(), 32 * pagesz(), PROT_READ,
+	p = mmap(old + 16 * page_size(), 32 * page_size(), PROT_READ,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	ASSERT_EQ(old + 16 * pagesz(), p);
-	EXPECT_TRUE(mapped(old, len));
-	EXPECT_TRUE(filled(old, 16 * pagesz(), 1));
+	ASSERT_EQ(old + 16 * page_size(), p);
+	EXPECT_TRUE(range_mapped(old, len));
+	EXPECT_TRUE(filled(old, 16 * page_size(), 1));
 	EXPECT_EQ(0, p[0]);
-	EXPECT_EQ(0, p[31 * pagesz()]);
-	EXPECT_TRUE(filled(old + 48 * pagesz(), 16 * pagesz(), 49));
+	EXPECT_EQ(0, p[31 * page_size()]);
+	EXPECT_TRUE(filled(old + 48 * page_size(), 16 * page_size(), 49));
 	munmap(old, len);
 }
 
 /* Bad arguments: stock's errno, and the mapping under them untouched. */
 TEST(bad_arguments)
 {
-	size_t len = 8 * pagesz();
+	size_t len = 8 * page_size();
 	char *old;
 
 	old = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -185,19 +125,19 @@ TEST(bad_arguments)
 	ASSERT_NE(MAP_FAILED, old);
 	fill(old, len, 7);
 	errno = 0;
-	EXPECT_EQ(MAP_FAILED, mmap(old + 1, pagesz(), PROT_READ,
+	EXPECT_EQ(MAP_FAILED, mmap(old + 1, page_size(), PROT_READ,
 				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
 				   -1, 0));
 	EXPECT_EQ(EINVAL, errno);
 	errno = 0;
-	EXPECT_EQ(MAP_FAILED, mmap(old, pagesz(), PROT_READ,
+	EXPECT_EQ(MAP_FAILED, mmap(old, page_size(), PROT_READ,
 				   MAP_PRIVATE | MAP_FIXED, -1, 0));
 	EXPECT_EQ(EBADF, errno);
 	errno = 0;
-	EXPECT_EQ(MAP_FAILED, mmap(old, pagesz(), PROT_READ,
+	EXPECT_EQ(MAP_FAILED, mmap(old, page_size(), PROT_READ,
 				   MAP_ANONYMOUS | MAP_FIXED, -1, 0));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_TRUE(mapped(old, len));
+	EXPECT_TRUE(range_mapped(old, len));
 	EXPECT_TRUE(filled(old, len, 7));
 	munmap(old, len);
 }
@@ -208,14 +148,14 @@ TEST(bad_arguments)
  */
 TEST(hugetlb_reservation_fails)
 {
-	long free_pages = meminfo_kb("HugePages_Free");
-	long huge_kb = meminfo_kb("Hugepagesize");
+	long free_pages = meminfo_value("HugePages_Free");
+	long huge_kb = meminfo_value("Hugepagesize");
 	size_t hlen, len;
 	char *old, *p;
 
 	if (free_pages < 0 || huge_kb <= 0)
 		SKIP(return, "no hugetlbfs in this kernel");
-	if (read_long("/proc/sys/vm/nr_overcommit_hugepages") != 0)
+	if (read_number("/proc/sys/vm/nr_overcommit_hugepages") != 0)
 		SKIP(return, "vm.nr_overcommit_hugepages is set: a reservation may not fail");
 	hlen = huge_kb * 1024UL;
 	len = (free_pages + 1) * hlen;
@@ -237,8 +177,8 @@ TEST(hugetlb_reservation_fails)
 	ASSERT_EQ(MAP_FAILED, p) TH_LOG("%ld huge pages reserved with %ld free",
 					(long)(len / hlen), free_pages);
 	EXPECT_EQ(ENOMEM, errno);
-	EXPECT_TRUE(mapped(old, len)) TH_LOG("the failed mmap() left a hole");
-	if (mapped(old, len))
+	EXPECT_TRUE(range_mapped(old, len)) TH_LOG("the failed mmap() left a hole");
+	if (range_mapped(old, len))
 		EXPECT_TRUE(filled(old, len, 3));
 	munmap(old, len);
 }
@@ -251,7 +191,7 @@ TEST(hugetlb_reservation_fails)
  */
 TEST(commit_limit_refuses)
 {
-	size_t len = 256 * pagesz();
+	size_t len = 256 * page_size();
 	struct overcommit saved;
 	char *old, *p = MAP_FAILED;
 	long before, after;
@@ -265,21 +205,21 @@ TEST(commit_limit_refuses)
 	ASSERT_NE(MAP_FAILED, old);
 	fill(old, len, 5);
 
-	before = meminfo_kb("Committed_AS");
+	before = meminfo_value("Committed_AS");
 	err = overcommit_strict(1);
 	if (!err) {
 		errno = 0;
-		p = mmap(old + 64 * pagesz(), 128 * pagesz(),
+		p = mmap(old + 64 * page_size(), 128 * page_size(),
 			 PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		err = errno;
 	}
 	overcommit_restore(&saved);
-	after = meminfo_kb("Committed_AS");
+	after = meminfo_value("Committed_AS");
 	ASSERT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(ENOMEM, err);
-	EXPECT_TRUE(mapped(old, len)) TH_LOG("the refused mmap() left a hole");
-	if (mapped(old, len))
+	EXPECT_TRUE(range_mapped(old, len)) TH_LOG("the refused mmap() left a hole");
+	if (range_mapped(old, len))
 		EXPECT_TRUE(filled(old, len, 5));
 	/* Other processes may commit meanwhile: within 1 MiB */
 	EXPECT_LT(labs(after - before), 1024L);
@@ -293,7 +233,7 @@ TEST(commit_limit_refuses)
  */
 TEST(replace_charge_near_limit)
 {
-	size_t len = 16384 * pagesz();		/* 64 MiB with 4 KiB pages */
+	size_t len = 16384 * page_size();		/* 64 MiB with 4 KiB pages */
 	long len_kb = len / 1024, slack_kb = len_kb / 4;
 	struct overcommit saved;
 	long committed, total_kb;
@@ -312,8 +252,8 @@ TEST(replace_charge_near_limit)
 	 * slack, and the user reserve __vm_enough_memory() keeps off it
 	 * (total_vm / 32 of this process).
 	 */
-	committed = meminfo_kb("Committed_AS");
-	total_kb = read_long("/proc/self/statm") * (long)(pagesz() / 1024);
+	committed = meminfo_value("Committed_AS");
+	total_kb = read_number("/proc/self/statm") * (long)(page_size() / 1024);
 	err = overcommit_strict(committed + slack_kb + total_kb / 32);
 	if (!err) {
 		errno = 0;
@@ -325,7 +265,7 @@ TEST(replace_charge_near_limit)
 	ASSERT_EQ(0, err) TH_LOG("replacing %ld kB within %ld kB of the limit: %s",
 				 len_kb, slack_kb, strerror(err));
 	EXPECT_EQ(old, p);
-	EXPECT_EQ(0, old[len - pagesz()]);
+	EXPECT_EQ(0, old[len - page_size()]);
 	munmap(old, len);
 }
 

@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 
 #include "kselftest_harness.h"
+#include "munmap_util.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE	0x100000
@@ -44,46 +45,6 @@
 #define RANGE_PAGES	64
 #define PIECE_PAGES	8
 
-static size_t pagesz(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
-static long knob_read(void)
-{
-	FILE *f = fopen(KNOB, "re");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static int knob_write(long kbytes)
-{
-	FILE *f = fopen(KNOB, "we");
-	int ret;
-
-	if (!f)
-		return -errno;
-	ret = fprintf(f, "%ld\n", kbytes) > 0 ? 0 : -EIO;
-	if (fclose(f))
-		ret = -errno;
-	return ret;
-}
-
-static bool mapped(void *p, size_t len)
-{
-	unsigned char vec[RANGE_PAGES * 4];
-
-	if (len / pagesz() > sizeof(vec))
-		return false;
-	return mincore(p, len, vec) == 0;
-}
-
 /*
  * The knob as the program found it, put back when the program ends: the
  * harness kills a test that runs out of time before its teardown, and a
@@ -93,13 +54,13 @@ static long knob_at_start = -1;
 
 static void __attribute__((constructor)) knob_save(void)
 {
-	knob_at_start = knob_read();
+	knob_at_start = read_number(KNOB);
 }
 
 static void __attribute__((destructor)) knob_put_back(void)
 {
-	if (knob_at_start >= 0 && knob_read() != knob_at_start)
-		knob_write(knob_at_start);
+	if (knob_at_start >= 0 && read_number(KNOB) != knob_at_start)
+		write_number(KNOB, knob_at_start);
 }
 
 FIXTURE(pieces)
@@ -139,25 +100,25 @@ static int race_rounds(int divisor)
 
 FIXTURE_SETUP(pieces)
 {
-	long kb = variant->piece_pages * (long)pagesz() / 1024;
+	long kb = variant->piece_pages * (long)page_size() / 1024;
 
-	self->saved = knob_read();
+	self->saved = read_number(KNOB);
 	if (self->saved < 0)
 		SKIP(return, "%s: not in this kernel", KNOB);
-	if (knob_write(kb))
+	if (write_number(KNOB, kb))
 		SKIP(return, "cannot write %s (not root?)", KNOB);
 }
 
 FIXTURE_TEARDOWN(pieces)
 {
 	if (self->saved >= 0)
-		knob_write(self->saved);
+		write_number(KNOB, self->saved);
 }
 
 /* Three VMAs with holes, a neighbour on each side; unmap the middle. */
 TEST_F(pieces, same_result)
 {
-	size_t pg = pagesz();
+	size_t pg = page_size();
 	char *base, *p;
 	int i;
 
@@ -177,14 +138,14 @@ TEST_F(pieces, same_result)
 	errno = 0;
 	EXPECT_EQ(-1, munmap(base, 0));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_TRUE(mapped(base, 10 * pg));
+	EXPECT_TRUE(range_mapped(base, 10 * pg));
 
 	ASSERT_EQ(0, munmap(base + pg, RANGE_PAGES * pg));
 	for (i = 1; i <= RANGE_PAGES; i++)
-		EXPECT_FALSE(mapped(base + i * pg, pg)) TH_LOG("page %d", i);
+		EXPECT_FALSE(page_mapped(base + i * pg)) TH_LOG("page %d", i);
 	p = base + (RANGE_PAGES + 1) * pg;
-	EXPECT_TRUE(mapped(base, pg));
-	EXPECT_TRUE(mapped(p, pg));
+	EXPECT_TRUE(page_mapped(base));
+	EXPECT_TRUE(page_mapped(p));
 	EXPECT_EQ(0, base[0]);
 	EXPECT_EQ((char)(RANGE_PAGES + 1), p[0]);
 	munmap(base, pg);
@@ -209,13 +170,16 @@ struct race {
 
 static __thread sigjmp_buf probe_jmp;
 
-static void probe_segv(int sig)
+static void read_or_fault_segv(int sig)
 {
 	siglongjmp(probe_jmp, 1);
 }
 
-/* Read a byte that may be unmapped at any moment; false if it faulted. */
-static bool probe_read(volatile char *p)
+/*
+ * Read a byte that may be unmapped at any moment; false if it faulted.
+ * Per thread, unlike munmap_util's probe_read(): two mappers call it.
+ */
+static bool read_or_fault(volatile char *p)
 {
 	if (sigsetjmp(probe_jmp, 1))
 		return false;
@@ -232,7 +196,7 @@ static bool probe_read(volatile char *p)
 static void *mapper(void *arg)
 {
 	struct race *r = arg;
-	size_t pg = pagesz();
+	size_t pg = page_size();
 	unsigned int seed = (unsigned int)(uintptr_t)&seed;
 	char *placed[MAX_PLACED];
 	int nr = 0, last_acked = -1, i;
@@ -244,7 +208,7 @@ static void *mapper(void *arg)
 
 		if (done > last_acked) {
 			for (i = 0; i < nr; i++) {
-				if (!mapped(placed[i], pg) || placed[i][0] != 'n')
+				if (!page_mapped(placed[i]) || placed[i][0] != 'n')
 					atomic_fetch_add(&r->lost, 1);
 				munmap(placed[i], pg);
 			}
@@ -270,7 +234,7 @@ static void *mapper(void *arg)
 				munmap(p, pg);
 			}
 		}
-		if (!probe_read(want + pg / 2))
+		if (!read_or_fault(want + pg / 2))
 			atomic_fetch_add(&r->faults, 1);
 		mprotect(want, pg, PROT_READ | PROT_WRITE);
 		/* A hint at the range: it may land in a finished piece */
@@ -291,8 +255,8 @@ static void *mapper(void *arg)
 /* 10,000 rounds take a few ms each under QEMU (TCG) */
 TEST_F_TIMEOUT(pieces, race, 400)
 {
-	size_t pg = pagesz(), len = RANGE_PAGES * pg;
-	struct sigaction sa = { .sa_handler = probe_segv };
+	size_t pg = page_size(), len = RANGE_PAGES * pg;
+	struct sigaction sa = { .sa_handler = read_or_fault_segv };
 	struct race r = {};
 	pthread_t thr[NR_MAPPERS];
 	char *area;
@@ -343,8 +307,8 @@ TEST_F_TIMEOUT(pieces, race, 400)
 	EXPECT_EQ(rounds, round);
 	EXPECT_EQ(0, atomic_load(&r.errors));
 	EXPECT_EQ(0, atomic_load(&r.lost));
-	EXPECT_TRUE(mapped(r.guard_lo, pg));
-	EXPECT_TRUE(mapped(r.guard_hi, pg));
+	EXPECT_TRUE(page_mapped(r.guard_lo));
+	EXPECT_TRUE(page_mapped(r.guard_hi));
 	munmap(area, len + 2 * pg);
 }
 

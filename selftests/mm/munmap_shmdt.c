@@ -18,23 +18,9 @@
 #include <sys/shm.h>
 
 #include "kselftest_harness.h"
+#include "munmap_util.h"
 
 #define SEG_PAGES	16
-
-static size_t pagesz(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
-/* Is [@p, @p + @len) mapped?  mincore() fails with ENOMEM on a hole. */
-static bool mapped(void *p, size_t len)
-{
-	unsigned char vec[SEG_PAGES * 2];
-
-	if (len / pagesz() > sizeof(vec))
-		return false;
-	return mincore(p, len, vec) == 0;
-}
 
 /* Number of pages of [@p, @p + @n pages) that are mapped. */
 static int pages_mapped(char *p, int n)
@@ -42,7 +28,7 @@ static int pages_mapped(char *p, int n)
 	int i, count = 0;
 
 	for (i = 0; i < n; i++)
-		count += mapped(p + i * pagesz(), pagesz());
+		count += page_mapped(p + i * page_size());
 	return count;
 }
 
@@ -63,7 +49,7 @@ FIXTURE(shm)
 
 FIXTURE_SETUP(shm)
 {
-	self->len = SEG_PAGES * pagesz();
+	self->len = SEG_PAGES * page_size();
 	self->id = shmget(IPC_PRIVATE, self->len, IPC_CREAT | 0600);
 	if (self->id < 0)
 		SKIP(return, "shmget: %s", strerror(errno));
@@ -82,8 +68,8 @@ static char *attach(struct __test_metadata *_metadata, int id, size_t len)
 	size_t i;
 
 	ASSERT_NE((void *)-1, p) TH_LOG("shmat: %s", strerror(errno));
-	for (i = 0; i < len; i += pagesz())
-		p[i] = (char)(i / pagesz() + 1);
+	for (i = 0; i < len; i += page_size())
+		p[i] = (char)(i / page_size() + 1);
 	return p;
 }
 
@@ -99,7 +85,7 @@ TEST_F(shm, attach_twice)
 	EXPECT_EQ(0, pages_mapped(a, SEG_PAGES));
 	EXPECT_EQ(SEG_PAGES, pages_mapped(b, SEG_PAGES));
 	EXPECT_EQ(1, nattch(self->id));
-	EXPECT_EQ(3, b[2 * pagesz()]);
+	EXPECT_EQ(3, b[2 * page_size()]);
 	ASSERT_EQ(0, shmdt(b));
 	EXPECT_EQ(0, nattch(self->id));
 }
@@ -111,7 +97,7 @@ TEST_F(shm, rmid_while_attached)
 
 	ASSERT_EQ(0, shmctl(self->id, IPC_RMID, NULL));
 	EXPECT_EQ(SEG_PAGES, pages_mapped(a, SEG_PAGES));
-	EXPECT_EQ(5, a[4 * pagesz()]);
+	EXPECT_EQ(5, a[4 * page_size()]);
 	ASSERT_EQ(0, shmdt(a));
 	EXPECT_EQ(0, pages_mapped(a, SEG_PAGES));
 	EXPECT_EQ(-EINVAL, nattch(self->id));
@@ -123,8 +109,8 @@ TEST_F(shm, split_by_mprotect)
 {
 	char *a = attach(_metadata, self->id, self->len);
 
-	ASSERT_EQ(0, mprotect(a + 4 * pagesz(), 4 * pagesz(), PROT_READ));
-	ASSERT_EQ(0, mprotect(a + 12 * pagesz(), 2 * pagesz(), PROT_NONE));
+	ASSERT_EQ(0, mprotect(a + 4 * page_size(), 4 * page_size(), PROT_READ));
+	ASSERT_EQ(0, mprotect(a + 12 * page_size(), 2 * page_size(), PROT_NONE));
 	ASSERT_EQ(0, shmdt(a));
 	EXPECT_EQ(0, pages_mapped(a, SEG_PAGES));
 	EXPECT_EQ(0, nattch(self->id));
@@ -135,7 +121,7 @@ TEST_F(shm, after_partial_munmap)
 {
 	char *a = attach(_metadata, self->id, self->len);
 
-	ASSERT_EQ(0, munmap(a + 6 * pagesz(), 3 * pagesz()));
+	ASSERT_EQ(0, munmap(a + 6 * page_size(), 3 * page_size()));
 	EXPECT_EQ(SEG_PAGES - 3, pages_mapped(a, SEG_PAGES));
 	ASSERT_EQ(0, shmdt(a));
 	EXPECT_EQ(0, pages_mapped(a, SEG_PAGES));
@@ -151,17 +137,17 @@ TEST_F(shm, foreign_mapping_inside)
 	char *a = attach(_metadata, self->id, self->len);
 	char *f;
 
-	ASSERT_EQ(0, munmap(a + 6 * pagesz(), 2 * pagesz()));
-	f = mmap(a + 6 * pagesz(), 2 * pagesz(), PROT_READ | PROT_WRITE,
+	ASSERT_EQ(0, munmap(a + 6 * page_size(), 2 * page_size()));
+	f = mmap(a + 6 * page_size(), 2 * page_size(), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	ASSERT_EQ(a + 6 * pagesz(), f) TH_LOG("mmap: %s", strerror(errno));
+	ASSERT_EQ(a + 6 * page_size(), f) TH_LOG("mmap: %s", strerror(errno));
 	f[0] = 'f';
 	ASSERT_EQ(0, shmdt(a));
 	EXPECT_EQ(2, pages_mapped(a, SEG_PAGES));
-	EXPECT_TRUE(mapped(f, 2 * pagesz()));
+	EXPECT_TRUE(range_mapped(f, 2 * page_size()));
 	EXPECT_EQ('f', f[0]);
 	EXPECT_EQ(0, nattch(self->id));
-	munmap(f, 2 * pagesz());
+	munmap(f, 2 * page_size());
 }
 
 /*
@@ -173,7 +159,7 @@ TEST_F(shm, address_not_attached)
 	char *a = attach(_metadata, self->id, self->len);
 
 	errno = 0;
-	EXPECT_EQ(-1, shmdt(a + pagesz()));
+	EXPECT_EQ(-1, shmdt(a + page_size()));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(SEG_PAGES, pages_mapped(a, SEG_PAGES));
 	errno = 0;
@@ -205,7 +191,7 @@ TEST(hugetlb_segment)
 	a[0] = 1;
 	shmctl(id, IPC_RMID, NULL);
 	ASSERT_EQ(0, shmdt(a));
-	EXPECT_FALSE(mapped(a, pagesz()));
+	EXPECT_FALSE(page_mapped(a));
 	EXPECT_EQ(-EINVAL, nattch(id));
 }
 

@@ -140,6 +140,16 @@ bool page_mapped(const void *addr)
 	return mincore((void *)addr, page_size(), &vec) == 0;
 }
 
+bool range_mapped(const void *addr, size_t len)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += page_size())
+		if (!page_mapped((const char *)addr + off))
+			return false;
+	return true;
+}
+
 ssize_t read_file(const char *path, char *buf, size_t size)
 {
 	size_t len = 0;
@@ -406,6 +416,14 @@ long read_number(const char *path)
 		return -1;
 	}
 	return val;
+}
+
+int write_number(const char *path, long val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld\n", val);
+	return write_file(path, buf);
 }
 
 struct vmflag_query {

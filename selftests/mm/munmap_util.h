@@ -74,6 +74,9 @@ int probe_read(const void *addr, void **fault_addr);
 /* mincore() on one page: true if the page is mapped, false on ENOMEM. */
 bool page_mapped(const void *addr);
 
+/* Is every page of [@addr, @addr + @len) mapped? */
+bool range_mapped(const void *addr, size_t len);
+
 /*
  * Collect the VMAs of /proc/self/maps that intersect [@lo, @hi), each
  * clipped to that window, in address order.  Returns how many were found
@@ -150,6 +153,9 @@ int write_file(const char *path, const char *str);
 
 /* The number in a file like /proc/sys/vm/nr_hugepages, -1 on error. */
 long read_number(const char *path);
+
+/* Write @val to a file like /proc/sys/vm/nr_hugepages: 0, or -1 with errno. */
+int write_number(const char *path, long val);
 
 /*
  * Does the VMA containing @addr carry @flag, a two-letter mnemonic of the
