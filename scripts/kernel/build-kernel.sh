@@ -35,23 +35,8 @@ make_k() { make -s -C "$SRC" O="$OBJ" ARCH=x86_64 ${cc:+"CC=$cc"} "$@"; }
 
 make_k KCONFIG_ALLCONFIG="$allconfig" alldefconfig >/dev/null
 
-# Every option the checked fragments ask for must be in the .config; when
-# two fragments set the same option, the last one is what counts.
-bad=0
-while IFS= read -r line; do
-	case "$line" in
-	CONFIG_*=*)
-		grep -qxF "$line" "$OBJ/.config" || {
-			warn "'$line' did not survive (got: $(grep "^${line%%=*}=" "$OBJ/.config" || echo unset))"
-			bad=1
-		} ;;
-	"# CONFIG_"*" is not set")
-		opt=${line#\# }; opt=${opt%% *}
-		! grep -q "^$opt=" "$OBJ/.config" || {
-			warn "$opt should be unset"; bad=1; } ;;
-	esac
-done < <(awk -f "$S/kernel/fragment-options.awk" "${checked[@]}")
-[ $bad -eq 0 ] || die "configuration of $OBJ does not match ${checked[*]}"
+"$S/kernel/check-config.sh" "$OBJ/.config" "${checked[@]}" ||
+	die "configuration of $OBJ does not match ${checked[*]}"
 
 # TARGETS: what to build (modules_prepare is enough for out-of-tree modules).
 read -ra targets <<<"${TARGETS:-bzImage modules}"
