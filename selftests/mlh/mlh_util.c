@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/module.h>
 
 #include "mlh_util.h"
 #include "munmap_util.h"
@@ -176,14 +177,35 @@ const char *mlh_ko_path(void)
 	return ko && *ko ? ko : "/opt/tests/modules/" MLH_NAME ".ko";
 }
 
+/*
+ * A module installed compressed (DKMS on a kernel with
+ * CONFIG_MODULE_COMPRESS_*: mmap_lock_hold.ko.xz) is decompressed by the
+ * kernel when asked to (CONFIG_MODULE_DECOMPRESS), as kmod asks.
+ */
+static bool ko_compressed(const char *ko)
+{
+	static const char * const suffixes[] = { ".gz", ".xz", ".zst" };
+	size_t len = strlen(ko);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		size_t n = strlen(suffixes[i]);
+
+		if (len > n && !strcmp(ko + len - n, suffixes[i]))
+			return true;
+	}
+	return false;
+}
+
 int mlh_load(const char *ko)
 {
 	int fd = open(ko, O_RDONLY | O_CLOEXEC);
+	int flags = ko_compressed(ko) ? MODULE_INIT_COMPRESSED_FILE : 0;
 	int ret;
 
 	if (fd < 0)
 		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	ret = syscall(SYS_finit_module, fd, "", flags) ? -errno : 0;
 	close(fd);
 	return ret;
 }
