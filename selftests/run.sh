@@ -13,11 +13,14 @@
 # status 4 (KSFT_SKIP) with nothing reported is a skip.  Exits 1 if
 # anything failed.  Each program's output is kept in <program>.tap.
 #
-# Usage: run.sh [-t SECONDS] PROGRAM... [-t SECONDS PROGRAM...]...
+# Usage: run.sh [-p PREFIX] [-t SECONDS] PROGRAM... [-t SECONDS PROGRAM...]...
 #	-t: the timeout of the programs after it (default 45 s, the
 #	kernel's kselftest default; the Makefile passes each collection's
 #	'settings'); a program that outlives it is killed and counts as
 #	one failure.
+#	-p: printed before the summary line, when a caller adds the counts
+#	of several runs and prints the one summary itself
+#	(run_kselftest.sh).
 # Plain POSIX sh, awk and timeout(1): busybox is enough.
 
 dir=$(dirname "$0")
@@ -26,6 +29,11 @@ failed=0
 skipped=0
 limit=45
 next_is_limit=
+prefix=
+if [ "${1:-}" = -p ]; then
+	prefix=$2
+	shift 2
+fi
 
 for prog in "$@"; do
 	if [ "$prog" = -t ]; then
@@ -66,5 +74,5 @@ for prog in "$@"; do
 		"$name" "$p" "$f" "$s" "$rc"
 done
 
-printf '%d passed, %d failed, %d skipped\n' $passed $failed $skipped
+printf '%s%d passed, %d failed, %d skipped\n' "$prefix" $passed $failed $skipped
 [ $failed -eq 0 ]
