@@ -444,15 +444,19 @@ def settings_of(kernels, data, med, names, size):
     return cols
 
 
-def writer_table(kernels, data, med):
-    """munmap() with a writer: the workers' progress per setting."""
+def settings_table(kernels, data, med, names, header, cells_of):
+    """One row per size and setting (kernel, vm.munmap_piece_kbytes) of
+    the scenarios in names: the size, the setting, then the cells
+    cells_of(k, sc, m, size, s) gives (s: the size's summary, which it
+    may add to), or "n/a" in each of them.  header: the columns after
+    the first two, with their alignment.  Returns the Markdown lines and
+    one summary per size."""
     sizes = sorted({size for k in kernels for sc, size in med[k]
-                    if sc in WRITER})
+                    if sc in names})
     out, summary = [], []
     for size in sizes:
-        cols = settings_of(kernels, data, med, WRITER, size)
         s = {"size": size, "size_h": human(size), "settings": []}
-        for k, sc, m, na in cols:
+        for k, sc, m, na in settings_of(kernels, data, med, names, size):
             name = setting_name(k, m, sc)
             s["settings"].append({
                 "name": name, "kernel": k, "scenario": sc,
@@ -460,54 +464,42 @@ def writer_table(kernels, data, med):
                 "medians": m})
             row = [human(size), name]
             if na:
-                row += ["n/a"] * 3
+                row += ["n/a"] * len(header)
             else:
-                row += [ms_spread(m, "call_ns"),
-                        pct_spread(m, "faulter_progress"),
-                        pct_spread(m, "mapper_progress")]
+                row += cells_of(k, sc, m, size, s)
             out.append("| " + " | ".join(row) + " |")
         summary.append(s)
     if out:
-        out = ["| size | kernel, vm.munmap_piece_kbytes | call ms | "
-               "faulter | mapper |",
-               "| --- | --- | ---: | ---: | ---: |"] + out
+        out = ["| size | kernel, vm.munmap_piece_kbytes | " +
+               " | ".join(title for title, _ in header) + " |",
+               "| --- | --- | " +
+               " | ".join(align for _, align in header) + " |"] + out
     return out, summary
+
+
+def writer_table(kernels, data, med):
+    """munmap() with a writer: the workers' progress per setting."""
+    def cells_of(k, sc, m, size, s):
+        return [ms_spread(m, "call_ns"), pct_spread(m, "faulter_progress"),
+                pct_spread(m, "mapper_progress")]
+    header = [("call ms", "---:"), ("faulter", "---:"), ("mapper", "---:")]
+    return settings_table(kernels, data, med, WRITER, header, cells_of)
 
 
 def alone_table(kernels, data, med):
     """munmap() alone: the call with the knob off and on."""
-    sizes = sorted({size for k in kernels for sc, size in med[k]
-                    if sc in ALONE})
-    out, summary = [], []
-    for size in sizes:
-        cols = settings_of(kernels, data, med, ALONE, size)
-        s = {"size": size, "size_h": human(size), "settings": []}
-        for k, sc, m, na in cols:
-            name = setting_name(k, m, sc)
-            s["settings"].append({
-                "name": name, "kernel": k, "scenario": sc,
-                "piece_kb": m["piece_kb"] if m else None, "na": na,
-                "medians": m})
-            row = [human(size), name]
-            if na:
-                row += ["n/a"] * 5
-            else:
-                row += [ms_spread(m, "call_ns"), ms_spread(m, "window_ns"),
-                        fmt_spread(m, "windows", 1, "%.0f"),
-                        share_cell(m), "-"]
-                if sc == "alone_pieces":
-                    off = med[k].get(("alone", size))
-                    r = ratios(off, m, "call_ns")
-                    s["%s_on_vs_off" % k] = r
-                    row[-1] = fmt_ratio(r["speed_ratio"])
-            out.append("| " + " | ".join(row) + " |")
-        summary.append(s)
-    if out:
-        out = ["| size | kernel, vm.munmap_piece_kbytes | call ms | "
-               "longest exclusive ms | windows | exclusive share | "
-               "knob on/off speed |",
-               "| --- | --- | ---: | ---: | ---: | ---: | ---: |"] + out
-    return out, summary
+    def cells_of(k, sc, m, size, s):
+        row = [ms_spread(m, "call_ns"), ms_spread(m, "window_ns"),
+               fmt_spread(m, "windows", 1, "%.0f"), share_cell(m), "-"]
+        if sc == "alone_pieces":
+            r = ratios(med[k].get(("alone", size)), m, "call_ns")
+            s["%s_on_vs_off" % k] = r
+            row[-1] = fmt_ratio(r["speed_ratio"])
+        return row
+    header = [("call ms", "---:"), ("longest exclusive ms", "---:"),
+              ("windows", "---:"), ("exclusive share", "---:"),
+              ("knob on/off speed", "---:")]
+    return settings_table(kernels, data, med, ALONE, header, cells_of)
 
 
 def cost_table(kernels, data):
