@@ -31,7 +31,9 @@ git -C "$SRC" format-patch -q --zero-commit --no-signature --cover-letter \
 # Fill in the cover letter's subject, blurb and date.
 patches=("$tmp"/[0-9][0-9][0-9][0-9]-*.patch)
 last=${patches[-1]}
-python3 "$S/kernel/cover-letter.py" "$tmp/0000-cover-letter.patch" "$COVER" "$last"
+# Its {{bench:WHAT}} lines: figures of the committed bench run.
+python3 "$S/kernel/cover-letter.py" "$tmp/0000-cover-letter.patch" "$COVER" "$last" \
+	"$ROOT/Documentation/results/bench/bench.json"
 
 rm -f "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch
 cp "$tmp"/*.patch "$PATCHES"/
