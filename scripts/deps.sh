@@ -33,18 +33,10 @@ installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
 }
 
-base_installed() {
-	[ "$(dpkg-query -W -f='${Version}' "$BASE_PKG" 2>/dev/null)" = "$BASE_PKG_VERSION" ]
-}
-
 missing=()
 for p in "${PKGS[@]}"; do
 	installed "$p" || missing+=("$p")
 done
-# The base tree comes from the package unless the user brings a tree.
-if [ -z "${KERNEL_SRC:-}" ] && ! base_installed; then
-	missing+=("$BASE_PKG=$BASE_PKG_VERSION")
-fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
@@ -72,9 +64,6 @@ if ! $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" \
 	if ! $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" \
 		>>"$BUILD/apt.log" 2>&1; then
 		tail -5 "$BUILD/apt.log" >&2
-		if [ -z "${KERNEL_SRC:-}" ] && ! base_installed; then
-			die "cannot install $BASE_PKG=$BASE_PKG_VERSION (the series' base); see $BUILD/apt.log. Set KERNEL_SRC=/path/to/linux (a git tree at v$BASE_KERNELVERSION) to use your own tree instead."
-		fi
 		die "apt-get install failed; see $BUILD/apt.log"
 	fi
 fi

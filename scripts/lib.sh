@@ -21,10 +21,10 @@ STOCK_OBJ=$BUILD/stock/obj/test
 # every script the run starts.
 RESULTS=${RESULTS:-}
 
-# The base the series targets: Debian's linux-source-6.1, this exact upload.
+# The base the series targets: Debian's linux-source-6.1, this exact upload
+# (scripts/kernel/source-tarball.sh finds or fetches its tarball).
 BASE_PKG=linux-source-6.1
 BASE_PKG_VERSION=6.1.192-2
-BASE_TARBALL=/usr/src/linux-source-6.1.tar.xz
 BASE_SHA256=4d415b3d364834fd818270e88813e90323bbfce4f519a0e6bd4940ddcd7df693
 BASE_KERNELVERSION=6.1.192
 
@@ -32,7 +32,6 @@ BASE_KERNELVERSION=6.1.192
 # linux-source-6.12, this exact upload (scripts/kernel/prepare-612.sh).
 K612_PKG=linux-source-6.12
 K612_PKG_VERSION=6.12.118-1~deb12u1
-K612_TARBALL=/usr/src/linux-source-6.12.tar.xz
 K612_SHA256=c93391b6a4884e6428ffbfbb8ce6340229ad28dc421e9f19bc081740b1ab34b2
 K612_KERNELVERSION=6.12.118
 # Its sources and its object tree, prepared for external modules.

@@ -7,9 +7,10 @@
 #                             the exact upload, its sha256), extracted
 #   build/obj/module-6.12     x86_64 defconfig + kconfig/module-612.config,
 #                             olddefconfig, 'make modules_prepare'
-# The package is installed if missing (apt-get, as root); if it cannot be,
-# the script stops and says so.  Re-running reuses both trees while the
-# tarball and the fragment are unchanged.
+# The tarball is the installed package's if that is the pinned upload,
+# else fetched without installing it (scripts/kernel/source-tarball.sh);
+# if neither works, the script stops and says so.  Re-running reuses both
+# trees while the tarball and the fragment are unchanged.
 # Usage: scripts/kernel/prepare-612.sh
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
@@ -17,36 +18,16 @@ source "$(dirname "$0")/../lib.sh"
 FRAGMENT=$S/kernel/kconfig/module-612.config
 STAMP=$K612_OBJ/.munmap-split.stamp
 
-have_version() { dpkg-query -W -f='${Version}' "$K612_PKG" 2>/dev/null || true; }
-
-install_pkg() {
-	local want=$K612_PKG=$K612_PKG_VERSION
-	[ "$(have_version)" = "$K612_PKG_VERSION" ] && [ -f "$K612_TARBALL" ] && return 0
-	command -v apt-get >/dev/null ||
-		die "$want is not installed and there is no apt-get: install it by hand"
-	[ "$(id -u)" -eq 0 ] ||
-		die "$want is not installed: run as root 'apt-get install $want'"
-	log "installing $want (log: $BUILD/apt-612.log)"
-	mkdir -p "$BUILD"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 \
-		"$want" > "$BUILD/apt-612.log" 2>&1 ||
-		die "cannot install $want (Debian 12 bookworm-security carries it; see $BUILD/apt-612.log): the 6.12 build needs exactly this upload"
-	[ "$(have_version)" = "$K612_PKG_VERSION" ] ||
-		die "$K612_PKG is at version '$(have_version)' after apt-get, not $K612_PKG_VERSION"
-}
-
 extract() {
-	local tmp=$K612_SRC.tmp v
-	log "6.12: checking $K612_TARBALL"
-	echo "$K612_SHA256  $K612_TARBALL" | sha256sum -c --quiet - ||
-		die "$K612_TARBALL does not match sha256 $K612_SHA256; reinstall $K612_PKG=$K612_PKG_VERSION"
+	local tmp=$K612_SRC.tmp v tarball
+	tarball=$("$S/kernel/source-tarball.sh" "$K612_PKG" "$K612_PKG_VERSION" "$K612_SHA256")
 	log "6.12: extracting $K612_PKG $K612_PKG_VERSION"
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
-	tar -C "$tmp" --strip-components=1 -xf "$K612_TARBALL"
+	tar -C "$tmp" --strip-components=1 -xf "$tarball"
 	v=$(sed -n 's/^VERSION = //p;s/^PATCHLEVEL = //p;s/^SUBLEVEL = //p' "$tmp/Makefile" | paste -sd.)
 	[ "$v" = "$K612_KERNELVERSION" ] ||
-		die "$K612_TARBALL is Linux $v, expected $K612_KERNELVERSION"
+		die "$tarball is Linux $v, expected $K612_KERNELVERSION"
 	echo "$K612_SHA256" > "$tmp/.munmap-split.sha256"
 	rm -rf "$K612_SRC"
 	mv "$tmp" "$K612_SRC"
@@ -88,7 +69,6 @@ main() {
 		return 0
 	fi
 	need make make
-	install_pkg
 	# The sources only change with the tarball.
 	[ "$(cat "$K612_SRC/.munmap-split.sha256" 2>/dev/null || true)" = "$K612_SHA256" ] ||
 		extract

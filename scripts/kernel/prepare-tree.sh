@@ -4,7 +4,8 @@
 # Prepare build/linux: a git tree whose commit tagged 'base' is Linux
 # 6.1.192, with the series of patches/ applied on top by 'git am'.
 #
-# The base is Debian's linux-source-6.1 6.1.192-2 tarball (sha256 checked),
+# The base is Debian's linux-source-6.1 6.1.192-2 tarball (sha256 checked;
+# scripts/kernel/source-tarball.sh finds or fetches it),
 # or the git tree named by KERNEL_SRC.  The result is cached: when neither
 # the base nor the series changed, the tree is left as it is.  A tree with
 # work that is not in patches/ yet is never thrown away: export it first
@@ -63,16 +64,11 @@ make_base() {
 		git clone -q --shared --no-checkout "$KERNEL_SRC" "$tmp"
 		git -C "$tmp" checkout -q -b "$BRANCH" HEAD
 	else
-		local have
-		have=$(dpkg-query -W -f='${Version}' "$BASE_PKG" 2>/dev/null || true)
-		{ [ "$have" = "$BASE_PKG_VERSION" ] && [ -f "$BASE_TARBALL" ]; } ||
-			die "$BASE_PKG $BASE_PKG_VERSION is not installed (found: ${have:-none}): run 'make deps' (apt-get install $BASE_PKG=$BASE_PKG_VERSION), or set KERNEL_SRC=/path/to/linux, a git tree at v$BASE_KERNELVERSION"
-		log "base: checking $BASE_TARBALL"
-		echo "$BASE_SHA256  $BASE_TARBALL" | sha256sum -c --quiet - ||
-			die "$BASE_TARBALL does not match sha256 $BASE_SHA256; reinstall $BASE_PKG=$BASE_PKG_VERSION"
+		local tarball
+		tarball=$("$S/kernel/source-tarball.sh" "$BASE_PKG" "$BASE_PKG_VERSION" "$BASE_SHA256")
 		log "base: extracting $BASE_PKG $BASE_PKG_VERSION"
 		mkdir -p "$tmp"
-		tar -C "$tmp" --strip-components=1 -xf "$BASE_TARBALL"
+		tar -C "$tmp" --strip-components=1 -xf "$tarball"
 		check_version "$tmp"
 		git -C "$tmp" init -q -b "$BRANCH"
 		# Debian's top-level .gitignore ignores every top-level path.
