@@ -7,7 +7,8 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: help test test-debug soak bench deps prepare export quilt checkpatch \
-	kernel kunit mutants vmtest stock module-612 selftests results-page clean distclean
+	kernel kunit mutants vmtest stock module-612 selftests selftests-tar tarball \
+	deb deb-check results-page clean distclean
 
 # make soak: seconds of stress-ng in the guest.
 DURATION ?= 600
@@ -29,6 +30,11 @@ help:
 	@echo 'make stock       stock 6.1.192 in QEMU: munmap_hold must tell it apart'
 	@echo 'make module-612  the module against Linux 6.12, and its dkms.conf'
 	@echo 'make selftests   build the selftests for this machine'
+	@echo 'make selftests-tar  build/munmap-split-selftests.tar.gz: the selftests,'
+	@echo '                 their runner and the module sources, for real hardware'
+	@echo 'make tarball     that tarball unpacked and run in a guest of the test kernel'
+	@echo 'make deb         Debian packages of the patched kernel (DEB_CONFIG, DEB_LSMOD)'
+	@echo 'make deb-check   boot those packages in QEMU and run the tarball there'
 	@echo 'make results-page  Documentation/results.md from Documentation/results/'
 	@echo 'Results: build/results/<target>-<time>/, build/results/<target>-latest.'
 	@echo 'Set KERNEL_SRC=/path/to/linux (a 6.1.y git tree) to use your own base.'
@@ -84,6 +90,18 @@ results-page:
 
 selftests:
 	@$(MAKE) -C selftests
+
+selftests-tar: prepare
+	@$(MAKE) -C selftests gen_tar
+
+tarball: kernel
+	@$(S)/checks/tarball.sh
+
+deb:
+	@$(S)/deb.sh
+
+deb-check:
+	@$(S)/checks/deb-boot.sh
 
 clean:
 	rm -rf build/results build/selftests build/vm

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install the Debian packages the project needs, if any is missing.
-# Usage: scripts/deps.sh [--check] [--bench]
+# Usage: scripts/deps.sh [--check] [--bench] [--deb] [--package NAME]
 #   --check   only report what is missing
 #   --bench   also what 'make bench' needs (gnuplot, for the plot)
+#   --deb     also what 'make deb' needs (bindeb-pkg)
+#   --package NAME  also this package (scripts/deb.sh: linux-config-6.1)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -19,14 +21,22 @@ PKGS=(
 )
 # Only 'make bench' draws a plot.
 BENCH_PKGS=(gnuplot-nox)
+# bindeb-pkg runs dpkg-buildpackage, as root through fakeroot.
+DEB_PKGS=(dpkg-dev fakeroot)
 
 check=0
-for arg in "$@"; do
-	case $arg in
+while (($#)); do
+	case $1 in
 	--check) check=1 ;;
 	--bench) PKGS+=("${BENCH_PKGS[@]}") ;;
-	*) die "usage: $0 [--check] [--bench]" ;;
+	--deb) PKGS+=("${DEB_PKGS[@]}") ;;
+	--package)
+		(($# >= 2)) || die "--package NAME"
+		PKGS+=("$2")
+		shift ;;
+	*) die "usage: $0 [--check] [--bench] [--deb] [--package NAME]" ;;
 	esac
+	shift
 done
 
 installed() {
