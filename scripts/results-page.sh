@@ -8,7 +8,9 @@
 #   --take RUN_DIR  first copy the small raw files of that run, e.g.
 #                   build/results/test-latest or bench-latest, into
 #                   Documentation/results/<target>/ (replacing the
-#                   previous run's); commit them with the page.
+#                   previous run's); commit them with the page.  Runs of
+#                   make deb and make deb-check are taken too, as the
+#                   record Documentation/hardware.md links to.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -21,11 +23,12 @@ take() {
 	dir=$(cd "$1" && pwd -P) || die "no run directory $1"
 	target=${dir##*/}
 	target=${target%-[0-9]*-[0-9]*}
-	[[ $target == test || $target == bench ]] ||
-		die "$1: a run of make test or make bench (build/results/test-*, bench-*)"
+	[[ $target =~ ^(test|bench|deb|deb-boot)$ ]] ||
+		die "$1: a run of make test, bench, deb or deb-check (build/results/test-*, bench-*, deb-*, deb-boot-*)"
 	rm -rf "${RAW:?}/$target"
 	mkdir -p "$RAW/$target"
-	for f in run.txt stages.tsv summary.txt bench.json "$dir"/*.results.txt "$dir"/*.figures; do
+	for f in run.txt stages.tsv summary.txt bench.json deb.txt "$dir"/*.plan \
+		"$dir"/*.results.txt "$dir"/*.figures; do
 		f=${f##*/}
 		[[ -f $dir/$f ]] || continue
 		cp "$dir/$f" "$RAW/$target/"

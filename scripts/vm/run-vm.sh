@@ -8,6 +8,9 @@
 #   --smp/--mem qemu -smp/-m (2, 2G)
 #   --append    extra kernel command line, e.g. vmtest.timeout=120
 #   ACCEL=kvm|tcg   skip KVM detection (see kvm-works.sh)
+#   TCG_THREAD=single|multi  under TCG, one host thread for all vCPUs or
+#                   one each (QEMU's default, multi); see deb-boot.sh for
+#                   the kernel that needs single
 #   VM_VERBOSE=1    stream the whole console to stderr, not just progress
 #
 # The console goes to $RESULTS/NAME.console.log, qemu's own messages to
@@ -49,6 +52,11 @@ need qemu-system-x86_64 qemu-system-x86
 
 accel=$("$S/vm/kvm-works.sh" --kernel "$kernel")
 if [[ $accel == kvm ]]; then cpu=host; else cpu=max; fi
+if [[ $accel == tcg && -n ${TCG_THREAD:-} ]]; then
+	[[ $TCG_THREAD =~ ^(single|multi)$ ]] ||
+		die "TCG_THREAD=$TCG_THREAD: single or multi"
+	accel=tcg,thread=$TCG_THREAD
+fi
 
 results_begin "$name"
 log=$RESULTS/$name.console.log
