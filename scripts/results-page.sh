@@ -23,8 +23,8 @@ take() {
 	dir=$(cd "$1" && pwd -P) || die "no run directory $1"
 	target=${dir##*/}
 	target=${target%-[0-9]*-[0-9]*}
-	[[ $target =~ ^(test|bench|deb|deb-boot)$ ]] ||
-		die "$1: a run of make test, bench, deb or deb-check (build/results/test-*, bench-*, deb-*, deb-boot-*)"
+	[[ $target =~ ^(test|test-debug|bench|deb|deb-boot)$ ]] ||
+		die "$1: a run of make test, test-debug, bench, deb or deb-check (build/results/test-*, test-debug-*, bench-*, deb-*, deb-boot-*)"
 	rm -rf "${RAW:?}/$target"
 	mkdir -p "$RAW/$target"
 	for f in run.txt stages.tsv summary.txt bench.json deb.txt "$dir"/*.plan \
