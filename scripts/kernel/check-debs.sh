@@ -7,6 +7,7 @@
 # against; both for this release.  Prints one line per check, 'ok' or
 # 'FAILED', then the packages; exits 1 if a check failed.
 # Usage: scripts/kernel/check-debs.sh DIR RELEASE
+# shellcheck disable=SC2317 # has() and contents() run through check "$@"
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
