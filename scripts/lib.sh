@@ -38,6 +38,11 @@ K612_KERNELVERSION=6.12.118
 K612_SRC=$BUILD/linux-6.12
 K612_OBJ=$BUILD/obj/module-6.12
 
+# The selftest tarball ('make selftests-tar') as the guest stages use it
+# (checks/tarball.sh, checks/deb-boot.sh): boot.sh --file it and
+# --file vm/guest/selftests-tarball, and give the plan the line below.
+SELFTESTS_TAR=$BUILD/munmap-split-selftests.tar.gz
+
 log()  { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
 die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -46,6 +51,25 @@ die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
 need() {
 	command -v "$1" >/dev/null 2>&1 ||
 		die "'$1' not found: install Debian package '$2' (or run 'make deps')"
+}
+
+# selftests_tar_build: (re)build $SELFTESTS_TAR against $LINUX's headers,
+# the log in $RESULTS/tarball-build.log.
+selftests_tar_build() {
+	make -s -C "$ROOT/selftests" KSRC="$LINUX" OUT="$BUILD/selftests" \
+		TAR="$SELFTESTS_TAR" gen_tar > "$RESULTS/tarball-build.log"
+}
+
+# selftests_tar_run_test "C:P ...": the plan line that unpacks and runs
+# the tarball in the guest with the module loaded, one -t per word (none:
+# every program).
+selftests_tar_run_test() {
+	local t args=''
+	for t in $1; do
+		args+=" -t $t"
+	done
+	echo "run_test selftests_tarball selftests-tarball /opt/tests/bin/${SELFTESTS_TAR##*/}" \
+		"-m /opt/tests/modules/mmap_lock_hold.ko$args"
 }
 
 jobs_count() { nproc 2>/dev/null || echo 2; }
