@@ -29,7 +29,9 @@
  * The probes are registered only while recording is enabled, so recording
  * costs nothing when disabled.  Every window still open when recording is
  * switched on or off is forgotten, since its other end may be missed, and
- * counted as lost.
+ * counted as lost.  Starting and stopping each happen at one instant, the
+ * write of mlh_enabled, whatever the time taken to (un)register the two
+ * probes in between.
  */
 #include <linux/atomic.h>
 #include <linux/bits.h>
@@ -89,7 +91,12 @@ static atomic64_t mlh_lost_start, mlh_lost_stop;
 static int mlh_tgid;
 static struct mm_struct *mlh_mm;
 static int mlh_mm_pid;
-static bool mlh_enabled;		/* written under mlh_ctl_mutex */
+/*
+ * Whether recording is on: written under mlh_ctl_mutex, read by the probes
+ * first of all.  Switching it, not (un)registering the probes, is the
+ * instant recording starts or stops (see mlh_hold_disable()).
+ */
+static bool mlh_enabled;
 static DEFINE_MUTEX(mlh_ctl_mutex);
 
 static struct mlh_bucket *mlh_bucket_of(struct task_struct *task,
@@ -216,16 +223,16 @@ static bool mlh_wanted(struct mm_struct *mm)
  * deadlock with the task it interrupted) nor ktime_get_ns() (not NMI-safe:
  * it can spin forever if the NMI interrupted a timekeeping update on that
  * CPU) may be used.  So every test that can reject an event comes first,
- * in order of cost: the context, success, the kind of event (a read
- * acquisition or a release matters only while some window is open), the
- * filter; the clock is read only for an event that opens or closes a
+ * in order of cost: recording on, the context, success, the kind of event
+ * (a read acquisition or a release matters only while some window is
+ * open), the filter; the clock is read only for an event that opens or closes a
  * window.  No window can be held across a change of context: mmap_lock is
  * a sleeping lock, write-acquired in task context only.
  */
 static void mlh_probe_acquire(void *data, struct mm_struct *mm,
 			      MLH_TP_MEMCG bool write, bool success)
 {
-	if (!in_task() || !success)
+	if (!READ_ONCE(mlh_enabled) || !in_task() || !success)
 		return;
 	if (write) {
 		if (mlh_wanted(mm))
@@ -244,14 +251,15 @@ static void mlh_probe_acquire(void *data, struct mm_struct *mm,
 static void mlh_probe_released(void *data, struct mm_struct *mm,
 			       MLH_TP_MEMCG bool write)
 {
-	if (!in_task() || !write)
+	if (!READ_ONCE(mlh_enabled) || !in_task() || !write)
 		return;
 	if (!mlh_window_close(mm, false) && mlh_wanted(mm))
 		atomic64_inc(&mlh_lost_start);
 }
 
 /*
- * Forget every open window; markers stay.  No probe may be running.
+ * Forget every open window; markers stay.  No probe may be recording:
+ * mlh_enabled is off and every probe that saw it on has returned.
  * Returns the number of windows forgotten.
  */
 static unsigned int mlh_forget_windows(void)
@@ -279,13 +287,13 @@ static unsigned int mlh_forget_windows(void)
 /**
  * mlh_hold_enable() - Start recording.
  *
- * The release probe goes in first, so that no window can be opened
- * without its close being seen.  Windows cut by a start or a stop are
- * counted: at the start, a window already open shows as a write release
- * without an open window (lost_start; one closed by a downgrade looks
- * like any read acquisition and is not seen at all); at the stop, the
- * windows still open are forgotten (lost_stop).  Returns 0 (also if
- * already enabled) or the tracepoint registration error.
+ * Both probes are registered before the start, the write of mlh_enabled,
+ * so that every window opened after it has its close seen.  Windows cut
+ * by a start or a stop are counted: at the start, a window already open
+ * shows as a write release without an open window (lost_start; one closed
+ * by a downgrade looks like any read acquisition and is not seen at all);
+ * at the stop, the windows still open are forgotten (lost_stop).  Returns
+ * 0 (also if already enabled) or the tracepoint registration error.
  */
 static int mlh_hold_enable(void)
 {
@@ -314,6 +322,11 @@ out:
 /**
  * mlh_hold_disable() - Stop recording.
  *
+ * The stop is the write of mlh_enabled: from there on the probes ignore
+ * every event, and a window open at that instant is lost (lost_stop).
+ * Unregistering the probes cannot be that instant: with jump labels each
+ * unregistration patches kernel text and can take milliseconds, and only
+ * a window open for the whole interval between the two would be seen cut.
  * Once this returns no probe is running or will run, so nothing more is
  * recorded and the module may go away.
  */
@@ -321,12 +334,19 @@ static void mlh_hold_disable(void)
 {
 	mutex_lock(&mlh_ctl_mutex);
 	if (mlh_enabled) {
+		WRITE_ONCE(mlh_enabled, false);
+		/*
+		 * The probes run with preemption disabled (__DO_TRACE()):
+		 * after this no probe that saw recording on is still
+		 * running, so the table holds exactly the windows open at
+		 * the stop.
+		 */
+		synchronize_rcu();
+		atomic64_add(mlh_forget_windows(), &mlh_lost_stop);
 		unregister_trace_mmap_lock_acquire_returned(mlh_probe_acquire,
 							    NULL);
 		unregister_trace_mmap_lock_released(mlh_probe_released, NULL);
 		tracepoint_synchronize_unregister();
-		atomic64_add(mlh_forget_windows(), &mlh_lost_stop);
-		WRITE_ONCE(mlh_enabled, false);
 	}
 	mutex_unlock(&mlh_ctl_mutex);
 }
