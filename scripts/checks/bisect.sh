@@ -5,7 +5,8 @@
 # bisection never lands on a commit that does not build.  The builds share
 # build/obj/test and are incremental; the last one is HEAD, which leaves
 # build/obj/test ready for the tests.  Commits whose tree already built
-# are remembered and not built again.
+# with the same configuration fragments are remembered and not built
+# again.
 # Usage: scripts/checks/bisect.sh         (records suite 'bisect')
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
@@ -26,14 +27,16 @@ head=$(git -C "$LINUX" rev-parse HEAD)
 trap 'git -C "$LINUX" checkout -q "$branch"' EXIT
 mkdir -p "$OBJ"
 touch "$DONE"
+# A tree built with other fragments is not known to build with these.
+fragments=$(cat "$K/test.config" "$K/series.config" | sha256sum | cut -c1-16)
 
 n=0
 for c in $(git -C "$LINUX" rev-list --reverse base..HEAD); do
 	n=$((n + 1))
-	tree=$(git -C "$LINUX" rev-parse "$c^{tree}")
+	key="$(git -C "$LINUX" rev-parse "$c^{tree}") $fragments"
 	subject=$(git -C "$LINUX" log -1 --format=%s "$c")
 	# HEAD is always built: its objects are what the tests run.
-	if [ "$c" != "$head" ] && grep -qx "$tree" "$DONE"; then
+	if [ "$c" != "$head" ] && grep -qx "$key" "$DONE"; then
 		tap_ok "build $subject # (built before)"
 		continue
 	fi
@@ -41,7 +44,7 @@ for c in $(git -C "$LINUX" rev-list --reverse base..HEAD); do
 	log "bisect build $n: $subject"
 	if "$S/kernel/build-kernel.sh" "$LINUX" "$OBJ" "${CONFIGS[@]}" \
 		> "$RESULTS/bisect-$n.log" 2>&1; then
-		echo "$tree" >> "$DONE"
+		echo "$key" >> "$DONE"
 		tap_ok "build $subject"
 	else
 		tap_fail "build $subject" "$(tail -n 20 "$RESULTS/bisect-$n.log")"
