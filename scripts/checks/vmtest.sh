@@ -18,6 +18,10 @@
 #        VM_APPEND=extra kernel command line (e.g. lockdown=integrity).
 #        VM_SYSCTL="KEY=VALUE ..." sysctls the plan sets first, each a
 #          result of its own (sysctl_KEY).
+#        VM_ENV="KEY=VALUE ..." environment the plan exports for every
+#          program.
+#        VM_ONLY="PROGRAM ..." run only these selftests (default: all,
+#          the benchmark smoke included).
 #        VM_EXPECT=patched|stock: munmap_hold's MUNMAP_SPLIT_EXPECT
 #          (patched: the kernel under test has the series).
 #        VM_TIMEOUT=seconds before the guest counts as hung (2400: the
@@ -42,6 +46,10 @@ for kv in ${VM_SYSCTL:-}; do
 	[[ $kv =~ ^[A-Za-z0-9_./-]+=[A-Za-z0-9_.,:/-]*$ ]] ||
 		die "VM_SYSCTL: '$kv' is not KEY=VALUE"
 done
+for kv in ${VM_ENV:-}; do
+	[[ $kv =~ ^[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_.,:/-]*$ ]] ||
+		die "VM_ENV: '$kv' is not KEY=VALUE"
+done
 
 # write_plan FILE
 write_plan() {
@@ -56,6 +64,9 @@ write_plan() {
 		echo "export MUNMAP_RACE_BELOW_ROUNDS=$BELOW_ROUNDS"
 		echo "# munmap_pieces' race: the same, with more lock traffic."
 		echo "export MUNMAP_PIECES_ROUNDS=$PIECES_ROUNDS"
+		for kv in ${VM_ENV:-}; do
+			echo "export $kv"
+		done
 		for kv in ${VM_SYSCTL:-}; do
 			echo "run_test sysctl_${kv%%=*} sysctl -w $kv"
 		done
@@ -80,6 +91,22 @@ bench=$(make -s -C "$ROOT/selftests" list-bench)
 SMOKE_ENV="RUNS=1 BENCH_SIZES=16M BENCH_CAP=16M BENCH_KERNEL=smoke"
 # They SKIP while the module is loaded: it must be absent when they start.
 unloaded=$(make -s -C "$ROOT/selftests" list-unloaded)
+if [[ -n ${VM_ONLY:-} ]]; then
+	for p in $VM_ONLY; do
+		# shellcheck disable=SC2086 # the lists are words
+		printf '%s\n' $loaded $bench $unloaded | grep -qx -- "$p" ||
+			die "VM_ONLY: no selftest '$p' (make -C selftests list)"
+	done
+	# only LIST: the programs of LIST that VM_ONLY names, in LIST's order
+	only() {
+		local p
+		for p in $1; do
+			[[ " $VM_ONLY " == *" $p "* ]] && echo "$p"
+		done
+		return 0
+	}
+	loaded=$(only "$loaded") bench=$(only "$bench") unloaded=$(only "$unloaded")
+fi
 if [[ ${1:-} == --write-plan ]]; then
 	(($# == 2)) || die "usage: $0 [--write-plan FILE]"
 	write_plan "$2"
