@@ -14,7 +14,7 @@ source "$(dirname "$0")/lib.sh"
 # (stress-ng runs in the guest too); dkms checks module/dkms.conf
 # (scripts/checks/module-612.sh; linux-source-6.12 is installed there).
 PKGS=(
-	gcc make flex bison bc libelf-dev libssl-dev dwarves
+	gcc make flex bison bc libelf-dev libssl-dev openssl dwarves
 	cpio xz-utils python3 python3-ply python3-git perl git quilt kmod rsync
 	qemu-system-x86 busybox-static libc6-dev ccache
 	stress-ng dkms

@@ -6,7 +6,8 @@
 #   -> checkpatch -> bisect builds
 #   -> KUnit in QEMU -> KUnit on broken kernels -> the module against
 #   the patched and stock trees -> the module against 6.12, and dkms
-#   -> in-VM tests (module loaded) -> the selftest tarball in a guest
+#   -> in-VM tests (module loaded) -> the module's controls in a guest
+#   under lockdown=integrity -> the selftest tarball in a guest
 #   -> stress-ng in the VM (module recording) -> the stock kernel, where
 #   munmap_hold must tell the two rule sets apart
 #   -> 'N passed, N failed, N skipped'
@@ -33,6 +34,7 @@ if stage prepare prepare; then
 		stage module-build "$S/checks/module-build.sh"
 		stage module-612 "$S/checks/module-612.sh"
 		stage vmtest "$S/checks/vmtest.sh"
+		stage lockdown "$S/checks/lockdown.sh"
 		stage tarball "$S/checks/tarball.sh"
 		stage stress "$S/checks/stress.sh"
 		stage stock "$S/checks/stock.sh"

@@ -72,6 +72,10 @@ mount -t tmpfs tmpfs /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tracefs tracefs /sys/kernel/tracing
+# /sys/kernel/security/lockdown tells mlh_controls the lockdown level.
+if grep -qw securityfs /proc/filesystems; then
+	mount -t securityfs securityfs /sys/kernel/security
+fi
 if grep -qw hugetlbfs /proc/filesystems; then
 	mkdir -p /dev/hugepages
 	mount -t hugetlbfs hugetlbfs /dev/hugepages

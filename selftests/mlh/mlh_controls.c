@@ -12,6 +12,9 @@
  * Needs root and the module loaded: every test SKIPs otherwise.  Under
  * lockdown, 'lockdown' also checks that debugfs refuses the writable
  * files, i.e. that the ioctls are what makes the module usable there.
+ * It SKIPs on a kernel not under lockdown, unless MLH_EXPECT_LOCKDOWN=1
+ * says the guest was booted for it (scripts/checks/lockdown.sh): then
+ * missing lockdown is a failure, not a case quietly not run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -345,9 +348,15 @@ TEST_F(controls, lockdown)
 	if (unusable())
 		SKIP(return, "%s", unusable());
 	if (read_file("/sys/kernel/security/lockdown", buf, sizeof(buf)) < 0 ||
-	    strstr(buf, "[none]"))
+	    strstr(buf, "[none]")) {
+		const char *want = getenv("MLH_EXPECT_LOCKDOWN");
+
+		ASSERT_FALSE(want && !strcmp(want, "1"))
+			TH_LOG("MLH_EXPECT_LOCKDOWN=1 but not under lockdown: %s",
+			       buf[0] ? buf : "no /sys/kernel/security/lockdown");
 		SKIP(return, "not under lockdown (boot with lockdown=integrity, CONFIG_SECURITY_LOCKDOWN_LSM): %s",
 		     buf[0] ? buf : "no /sys/kernel/security/lockdown");
+	}
 	ksft_print_msg("lockdown: %s", buf);
 	fd = open(MLH_DEBUGFS_DIR "/enable", O_WRONLY | O_CLOEXEC);
 	EXPECT_EQ(-1, fd);
