@@ -101,7 +101,8 @@ if [[ -n ${VM_ONLY:-} ]]; then
 	only() {
 		local p
 		for p in $1; do
-			[[ " $VM_ONLY " == *" $p "* ]] && echo "$p"
+			# shellcheck disable=SC2086 # a list of words
+			printf '%s\n' $VM_ONLY | grep -qx -- "$p" && echo "$p"
 		done
 		return 0
 	}

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Self-check of the plans the guest stages write, without a kernel:
 # checks/vmtest.sh --write-plan (the lists of selftests/Makefile
-# around the module's load and unload, VM_SYSCTL, VM_EXPECT).  Prints TAP
+# around the module's load and unload, VM_SYSCTL, VM_EXPECT, VM_ONLY,
+# VM_ENV).  Prints TAP
 # and a final "N passed, N failed" line.
 set -euo pipefail
 tmp=$(mktemp -d)
@@ -55,6 +56,29 @@ VM_EXPECT=any "$S/checks/vmtest.sh" --write-plan "$tmp/plan4" >>"$tmp/out" 2>&1 
 ok=1
 ((rc != 0 && rc2 != 0)) && [[ ! -s $tmp/plan3 && ! -e $tmp/plan4 ]] && ok=0
 tap_check $ok "vmtest: a sysctl that is not KEY=VALUE, an unknown VM_EXPECT: refused" \
+	"exit $rc, $rc2; $(cat "$tmp/out")"
+
+# VM_ONLY as the lockdown and 6.12 stages pass it: spaces or newlines.
+for sep in ' ' $'\n'; do
+	rc=0
+	VM_ONLY="mlh_controls${sep}mlh_reload" VM_ENV="MLH_EXPECT_LOCKDOWN=1" \
+		"$S/checks/vmtest.sh" --write-plan "$tmp/plan5" >"$tmp/out" 2>&1 || rc=$?
+	ok=1
+	((rc == 0)) && [[ $(runs "$tmp/plan5") == "module_load insmod /opt/tests/modules/mmap_lock_hold.ko
+mlh_controls mlh_controls
+module_unload rmmod mmap_lock_hold
+mlh_reload mlh_reload" ]] && grep -qx 'export MLH_EXPECT_LOCKDOWN=1' "$tmp/plan5" && ok=0
+	tap_check $ok "vmtest: VM_ONLY (separated by '${sep/$'\n'/\\n}') keeps those programs in order; VM_ENV exported" \
+		"exit $rc; $(cat "$tmp/out" "$tmp/plan5" 2>/dev/null)"
+done
+
+rc=0
+VM_ONLY="mlh_nothing" "$S/checks/vmtest.sh" --write-plan "$tmp/plan6" >"$tmp/out" 2>&1 || rc=$?
+rc2=0
+VM_ENV='X=1;reboot' "$S/checks/vmtest.sh" --write-plan "$tmp/plan7" >>"$tmp/out" 2>&1 || rc2=$?
+ok=1
+((rc != 0 && rc2 != 0)) && [[ ! -e $tmp/plan6 && ! -e $tmp/plan7 ]] && ok=0
+tap_check $ok "vmtest: VM_ONLY naming no selftest, VM_ENV not KEY=VALUE: refused" \
 	"exit $rc, $rc2; $(cat "$tmp/out")"
 
 tap_summary
