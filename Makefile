@@ -7,7 +7,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: help test test-debug soak bench deps prepare export quilt checkpatch \
-	kernel kunit mutants vmtest stock module-612 selftests selftests-tar tarball \
+	kernel kunit mutants vmtest stock module-612 vm-612 selftests selftests-tar tarball \
 	deb deb-check results-page clean distclean
 
 # make soak: seconds of stress-ng in the guest.
@@ -29,6 +29,7 @@ help:
 	@echo 'make vmtest      selftests in a QEMU guest of the patched kernel'
 	@echo 'make stock       stock 6.1.192 in QEMU: munmap_hold must tell it apart'
 	@echo 'make module-612  the module against Linux 6.12, and its dkms.conf'
+	@echo 'make vm-612      a 6.12 kernel booted with the module'"'"'s selftests'
 	@echo 'make selftests   build the selftests for this machine'
 	@echo 'make selftests-tar  build/munmap-split-selftests.tar.gz: the selftests,'
 	@echo '                 their runner and the module sources, for real hardware'
@@ -84,6 +85,9 @@ stock: prepare
 
 module-612: deps
 	@$(S)/checks/module-612.sh
+
+vm-612: deps
+	@$(S)/checks/vm612.sh
 
 results-page:
 	@$(S)/results-page.sh

@@ -6,6 +6,7 @@
 #   -> checkpatch -> bisect builds
 #   -> KUnit in QEMU -> KUnit on broken kernels -> the module against
 #   the patched and stock trees -> the module against 6.12, and dkms
+#   -> a 6.12 kernel booted with the module's selftests, and under lockdown
 #   -> in-VM tests (module loaded) -> the module's controls in a guest
 #   under lockdown=integrity -> the selftest tarball in a guest
 #   -> stress-ng in the VM (module recording) -> the stock kernel, where
@@ -32,7 +33,11 @@ if stage prepare prepare; then
 		stage kunit "$S/checks/kunit.sh" &&
 			stage mutants "$S/checks/mutants.sh"
 		stage module-build "$S/checks/module-build.sh"
-		stage module-612 "$S/checks/module-612.sh"
+		stage module-612 "$S/checks/module-612.sh" &&
+			stage vm-612 "$S/checks/vm612.sh" &&
+			stage lockdown-612 env VM_NAME=lockdown-612 \
+				KERNEL="$BUILD/obj/test-6.12/arch/x86/boot/bzImage" \
+				"$S/checks/lockdown.sh"
 		stage vmtest "$S/checks/vmtest.sh"
 		stage lockdown "$S/checks/lockdown.sh"
 		stage tarball "$S/checks/tarball.sh"
