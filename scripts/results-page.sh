@@ -27,8 +27,10 @@ take() {
 		die "$1: a run of make test, test-debug, bench, deb or deb-check (build/results/test-*, test-debug-*, bench-*, deb-*, deb-boot-*)"
 	rm -rf "${RAW:?}/$target"
 	mkdir -p "$RAW/$target"
+	# The deb-boot console too: the guest's TAP lines are the record
+	# Documentation/hardware.md quotes (the test consoles are too big).
 	for f in run.txt stages.tsv summary.txt bench.json deb.txt "$dir"/*.plan \
-		"$dir"/*.results.txt "$dir"/*.figures; do
+		"$dir"/*.results.txt "$dir"/*.figures deb-boot.console.log; do
 		f=${f##*/}
 		[[ -f $dir/$f ]] || continue
 		cp "$dir/$f" "$RAW/$target/"
