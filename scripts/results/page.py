@@ -160,8 +160,54 @@ def bench_section(d):
     out += rows
     out += ["", "Medians of the runs, the spread (min–max) beside them; "
             "times in ms under QEMU."]
+    out += pieces_tables(j, report)
     if j.get("problems"):
         out += ["", "**Incomplete:** " + "; ".join(j["problems"]) + "."]
+    return out
+
+
+def pieces_tables(j, report):
+    """vm.munmap_piece_kbytes: the munmap() with a writer (the workers'
+    progress) and alone (the call, knob on against off), from the
+    report's summary of the run."""
+    summ = j.get("summary", {})
+    out = []
+    writer = ["| size | setting | call ms | faulter | mapper |",
+              "| --- | --- | ---: | ---: | ---: |"]
+    # A setting the kernel has not (the knob on stock) is left out.
+    for s in summ.get("writer") or []:
+        for c in s["settings"]:
+            m = c["medians"]
+            if c["na"]:
+                continue
+            cols = [report.ms_spread(m, "call_ns"),
+                    report.pct_spread(m, "faulter_progress"),
+                    report.pct_spread(m, "mapper_progress")]
+            writer.append("| %s | %s | %s |" % (
+                s["size_h"], c["name"], " | ".join(cols)))
+    alone = ["| size | setting | call ms | knob on/off speed |",
+             "| --- | --- | ---: | ---: |"]
+    for s in summ.get("alone") or []:
+        r = s.get("patched_on_vs_off") or {}
+        for c in s["settings"]:
+            m = c["medians"]
+            if c["na"]:
+                continue
+            speed = "-"
+            if c["kernel"] == "patched" and c["scenario"].endswith("_pieces") \
+                    and r.get("speed_ratio"):
+                speed = report.fmt_ratio(r["speed_ratio"])
+            cols = [report.ms_spread(m, "call_ns"), speed]
+            alone.append("| %s | %s | %s |" % (
+                s["size_h"], c["name"], " | ".join(cols)))
+    if len(writer) > 2:
+        out += ["", "### `munmap()` with a writer: `vm.munmap_piece_kbytes`",
+                "", "A faulter and a mapper thread run during the call; "
+                "their progress is a share of their idle rate in the same "
+                "boot (medians, spread beside them)."]
+        out += [""] + writer
+    if len(alone) > 2:
+        out += ["", "### `munmap()` alone, knob off and on", ""] + alone
     return out
 
 

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Self-check of results/page.py, which writes Documentation/results.md
-# from committed raw results: a crafted run in, the page's figures
-# checked against it.  Prints TAP and a final "N passed, N failed" line.
+# from committed raw results (a crafted run in, the page's figures
+# checked against it), and of results/fill-block.py, which refills the
+# README's generated block.  Prints TAP and a final "N passed, N failed" line.
 # shellcheck disable=SC2016 # the backquotes are Markdown's
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
@@ -44,5 +45,57 @@ tap_check $ok "the stress figures per stressor" "$page"
 ok=1
 has 'No committed run of `make bench`' && ok=0
 tap_check $ok "no bench.json: no bench figure, said so" "$page"
+
+# The vm.munmap_piece_kbytes tables, from a crafted summary of a run.
+cat >"$tmp/pieces.py" <<'EOF2'
+import importlib.util, json, sys
+def load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+page = load("page", sys.argv[1] + "/results/page.py")
+report = load("report", sys.argv[1] + "/bench/report.py")
+m = lambda call, f, mp: {"runs": 1, "call_ns": call, "faulter_progress": f,
+                         "mapper_progress": mp}
+j = {"summary": {
+    "writer": [{"size_h": "4 GiB", "settings": [
+        {"name": "stock", "kernel": "stock", "scenario": "writer",
+         "na": None, "medians": m(46e6, 0.0, 0.01)},
+        {"name": "stock, knob on", "kernel": "stock",
+         "scenario": "writer_pieces", "na": "no knob", "medians": None},
+        {"name": "patched, knob on (65536 KiB)", "kernel": "patched",
+         "scenario": "writer_pieces", "na": None,
+         "medians": m(140e6, 0.44, 0.29)}]}],
+    "alone": [{"size_h": "4 GiB", "patched_on_vs_off": {"speed_ratio": 0.991},
+               "settings": [
+        {"name": "patched, knob off", "kernel": "patched", "scenario": "alone",
+         "na": None, "medians": m(46e6, None, None)},
+        {"name": "patched, knob on (65536 KiB)", "kernel": "patched",
+         "scenario": "alone_pieces", "na": None,
+         "medians": m(47e6, None, None)}]}]}}
+print("\n".join(page.pieces_tables(j, report)))
+EOF2
+rc=0
+page=$(python3 "$tmp/pieces.py" "$S" 2>&1) || rc=$?
+ok=1
+((rc == 0)) && has '| 4 GiB | stock | 46.00 | 0% | 1% |' &&
+	has '| 4 GiB | patched, knob on (65536 KiB) | 140.00 | 44% | 29% |' &&
+	! has 'stock, knob on' && has '| 4 GiB | patched, knob off | 46.00 | - |' &&
+	has '| 4 GiB | patched, knob on (65536 KiB) | 47.00 | 0.991 |' && ok=0
+tap_check $ok "vm.munmap_piece_kbytes: the writer's and the alone tables, no row for a knob the kernel has not" "$page"
+
+# fill-block.py: the README's generated block, refilled; none, refused.
+printf 'a\n<!-- BEGIN blk: x -->\nold\n<!-- END blk -->\nz\n' >"$tmp/f.md"
+printf 'no block\n' >"$tmp/g.md"
+rc=0 rc2=0
+echo new | python3 "$S/results/fill-block.py" "$tmp/f.md" blk >"$tmp/out" 2>&1 || rc=$?
+echo new | python3 "$S/results/fill-block.py" "$tmp/g.md" blk >>"$tmp/out" 2>&1 || rc2=$?
+ok=1
+((rc == 0 && rc2 != 0)) &&
+	[[ $(cat "$tmp/f.md") == $'a\n<!-- BEGIN blk: x -->\n```\nnew\n```\n<!-- END blk -->\nz' ]] &&
+	[[ $(cat "$tmp/g.md") == "no block" ]] && ok=0
+tap_check $ok "fill-block.py refills the one block, refuses a file without it" \
+	"exit $rc, $rc2; $(cat "$tmp/out" "$tmp/f.md")"
 
 tap_summary
