@@ -3,7 +3,8 @@
 #
 # 'make results-page': Documentation/results.md, the one page with the
 # figures of the last runs, generated from the raw results committed in
-# Documentation/results/ (scripts/results/page.py says which files).
+# Documentation/results/ (scripts/results/page.py says which files), and
+# the README's block of the bench's vm.munmap_piece_kbytes figures.
 # Usage: scripts/results-page.sh [--take RUN_DIR]...
 #   --take RUN_DIR  first copy the small raw files of that run, e.g.
 #                   build/results/test-latest or bench-latest, into
@@ -48,3 +49,12 @@ done
 mkdir -p "$RAW"
 python3 "$S/results/page.py" "$RAW" "$PAGE"
 log "wrote ${PAGE#"$ROOT/"}"
+# The README's one quote of the bench: the knob's figures.
+if [[ -f $RAW/bench/bench.json ]]; then
+	python3 "$S/bench/quote.py" "$RAW/bench/bench.json" pieces |
+		python3 "$S/results/fill-block.py" "$ROOT/README.md" bench-pieces
+else
+	echo "No committed make bench run." |
+		python3 "$S/results/fill-block.py" "$ROOT/README.md" bench-pieces
+fi
+log "wrote the bench-pieces block of README.md"

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The bench figures quoted in the patch messages and the cover letter are
-# those of the committed run (Documentation/results/bench/bench.json):
-# each patch below must contain, verbatim, what scripts/bench/quote.py
-# prints for its figures today, so a new committed run that is not quoted
-# again, or a figure typed by hand, fails here.  With no committed run,
+# The bench figures quoted in the patch messages, the cover letter and the
+# README are those of the committed run
+# (Documentation/results/bench/bench.json): each patch below, and
+# README.md's generated block, must contain, verbatim, what
+# scripts/bench/quote.py prints for its figures today, so a new committed
+# run that is not quoted again, or a figure typed by hand, fails here.  With no committed run,
 # no patch may quote bench figures at all.
 # Prints TAP and a final "N passed, N failed" line.
 set -euo pipefail
@@ -22,12 +23,18 @@ quoted=(
 	"unmap-a-contiguous-segment-with-one-downgrad:shmdt"
 	"optionally-unmap-a-large-munmap-range-in-pie:pieces"
 	"cover-letter:table"
+	"cover-letter:pieces"
+	"README:pieces"
 )
 echo "1..${#quoted[@]}"
 
 for q in "${quoted[@]}"; do
 	part=${q%%:*} what=${q#*:}
-	patch=$(compgen -G "$ROOT/patches/[0-9][0-9][0-9][0-9]-*$part*.patch" | head -n 1) || true
+	if [[ $part == README ]]; then
+		patch=$ROOT/README.md
+	else
+		patch=$(compgen -G "$ROOT/patches/[0-9][0-9][0-9][0-9]-*$part*.patch" | head -n 1) || true
+	fi
 	if [[ -z $patch ]]; then
 		tap_fail "$what: a patch named *$part*" "no such patch in patches/"
 		continue
