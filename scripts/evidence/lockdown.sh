@@ -12,37 +12,21 @@
 #   scripts/evidence/lockdown.sh          (after 'make kernel')
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/lib.sh"
 
 out=$ROOT/Documentation/results/evidence/lockdown
 mutant=$BUILD/evidence/lockdown-mutant
-rm -rf "$out" "$mutant"
-mkdir -p "$out" "$mutant"
+# What a run writes; README.md is written by hand.
+mkdir -p "$out"
+rm -f "$out"/*.log "$out"/*.txt "$out"/*.diff "$out"/*.plan
 
 # The mutant: module/ with the enable ioctl gated like the debugfs files.
-cp -a "$ROOT/module/." "$mutant/"
-sed -i 's|^#include "mlh.h"$|#include <linux/security.h>\n&|;
-	s|return mlh_ctl_enable(arg);|return security_locked_down(LOCKDOWN_DEBUGFS) ?: mlh_ctl_enable(arg);|' \
-	"$mutant/drive.c"
-grep -q 'LOCKDOWN_DEBUGFS' "$mutant/drive.c" ||
-	die "the mutant did not apply to module/drive.c: update $0"
-diff -u --label a/module/drive.c --label b/module/drive.c \
-	"$ROOT/module/drive.c" "$mutant/drive.c" > "$out/mutant.diff" || true
+module_mutant "$mutant" drive.c \
+	's|^#include "mlh.h"$|#include <linux/security.h>\n&|;
+	 s|return mlh_ctl_enable(arg);|return security_locked_down(LOCKDOWN_DEBUGFS) ?: mlh_ctl_enable(arg);|' \
+	"$out/mutant.diff"
 
-# run NAME DUE ENV...: one lockdown.sh run; DUE is pass or fail.
-run() {
-	local name=$1 due=$2 rc got
-	shift 2
-	log "lockdown evidence: $name (must $due)"
-	rc=0
-	env "$@" VM_NAME="lockdown-$name" "$S/checks/lockdown.sh" \
-		> "$out/$name.host.log" 2>&1 || rc=$?
-	cp "$BUILD/results/lockdown-$name-latest/lockdown-$name.console.log" \
-		"$BUILD/results/lockdown-$name-latest/lockdown-$name.results.txt" "$out/"
-	got=$( ((rc == 0)) && echo pass || echo fail)
-	printf '%-12s %-5s (due: %s) %s %s\n' "$name" "$got" "$due" \
-		"$( [ "$got" = "$due" ] && echo ok || echo WRONG)" \
-		"$(grep -a -o "lockdown-$name: [0-9]* passed[^(]*" "$out/$name.host.log" | tail -n 1)"
-}
+run() { guest_verdict "$out" lockdown "$1" "$2" "$S/checks/lockdown.sh" "${@:3}"; }
 
 {
 	run ok pass LOCKDOWN=integrity

@@ -19,8 +19,9 @@ obj=${KERNEL_OBJ:-$BUILD/obj/bench-patched}
 [[ -f $obj/arch/x86/boot/bzImage ]] ||
 	die "no kernel in $obj: run 'make bench' first (or set KERNEL_OBJ)"
 out=$ROOT/Documentation/results/evidence/mlh-bias
-rm -rf "$out"
+# What a run writes; README.md is written by hand.
 mkdir -p "$out"
+rm -f "$out"/*.log "$out"/*.txt "$out"/*.diff "$out"/*.plan
 
 results_begin mlh-bias
 make -s -C "$ROOT/selftests" KSRC="$LINUX" OUT="$BUILD/selftests" >/dev/null
