@@ -16,7 +16,8 @@
 #   --module    build the companion module against KDIR, the kernel's own
 #               object tree (vermagic carries that tree's git hash), into
 #               build/module/NAME; the guest has it at
-#               /opt/tests/modules/mmap_lock_hold.ko
+#               /opt/tests/modules/mmap_lock_hold.ko, and mlh_contexts'
+#               helper next to it (mlh_fire.ko)
 #   --file      a file for /opt/tests/bin, on the guest's PATH: a static
 #               test program, a guest script
 #   --host-bin  a program of this machine with its libraries, at its own
@@ -68,7 +69,8 @@ done
 if [[ -n $kdir ]]; then
 	log "$name: building the module against $kdir"
 	"$S/kernel/build-module.sh" "$kdir" "$name"
-	cp "$BUILD/module/$name/mmap_lock_hold.ko" "$staging/modules/"
+	cp "$BUILD/module/$name/mmap_lock_hold.ko" \
+		"$BUILD/module/$name-fire/mlh_fire.ko" "$staging/modules/"
 fi
 
 "$S/vm/mkinitramfs.sh" ${host_bins[@]+"${host_bins[@]}"} "$staging" "$initrd"

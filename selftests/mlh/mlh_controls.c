@@ -63,39 +63,6 @@ static pid_t gone_pid(void)
 	return pid;
 }
 
-/*
- * Kernel messages: kmsg_open() skips to the end of the log, kmsg_warned()
- * says whether a warning, bug or oops was logged since.  -1: no
- * /dev/kmsg, nothing is checked.
- */
-static int kmsg_open(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-static const char *kmsg_warned(int fd)
-{
-	static char rec[8192];
-	ssize_t n;
-
-	if (fd < 0)
-		return NULL;
-	/* One record per read(); EPIPE: overwritten records, read on. */
-	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || errno == EPIPE) {
-		if (n <= 0)
-			continue;
-		rec[n] = '\0';
-		if (strstr(rec, "WARNING:") || strstr(rec, "BUG:") ||
-		    strstr(rec, "Oops"))
-			return rec;
-	}
-	return NULL;
-}
-
 FIXTURE(controls) {
 	int fd;
 };

@@ -209,3 +209,31 @@ int mlh_load(const char *ko)
 	close(fd);
 	return ret;
 }
+
+int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+const char *kmsg_warned(int fd)
+{
+	static char rec[8192];
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	/* One record per read(); EPIPE: overwritten records, read on. */
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || errno == EPIPE) {
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		if (strstr(rec, "WARNING:") || strstr(rec, "BUG:") ||
+		    strstr(rec, "Oops"))
+			return rec;
+	}
+	return NULL;
+}

@@ -88,4 +88,13 @@ const char *mlh_ko_path(void);
 /* finit_module() of the .ko at @ko: 0, or -errno. */
 int mlh_load(const char *ko);
 
+/*
+ * Kernel messages: kmsg_open() skips to the end of the log, kmsg_warned()
+ * returns the first warning, bug or oops record logged since, or NULL.
+ * kmsg_open() returns -1 without /dev/kmsg; then nothing is checked.
+ * kmsg_warned() returns a static buffer.
+ */
+int kmsg_open(void);
+const char *kmsg_warned(int fd);
+
 #endif /* __MUNMAP_MLH_UTIL_H */
