@@ -17,6 +17,8 @@
  *         mmap_lock, so an exclusive window stalls mmap_lock's readers,
  *         the faults that fall back to it, and the faults on the VMAs it
  *         changes, no longer every fault of the process.
+ *         CONFIG_PER_VMA_LOCK_STATS counts the faults that fall back to
+ *         mmap_lock: reported with the counters (mlh_vma_lock_events()).
  *   6.14  the mmap_lock tracepoints lost their memcg_path argument.
  *
  * Unchanged since 6.1, and relied upon: the three mmap_lock tracepoints,
@@ -28,7 +30,9 @@
 
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/version.h>
+#include <linux/vmstat.h>
 
 /*
  * Kernel a.b or later.  LINUX_VERSION_MAJOR and _PATCHLEVEL exist from
@@ -97,6 +101,41 @@ static inline void mlh_vm_flags_clear(struct vm_area_struct *vma,
 #define MLH_TP_MEMCG
 #else
 #define MLH_TP_MEMCG		const char *memcg_path,
+#endif
+
+/*
+ * The per-VMA lock fault counters of /proc/vmstat (6.4 on, with
+ * CONFIG_PER_VMA_LOCK_STATS): faults handled under a VMA lock, and those
+ * that fell back to mmap_lock (abort, retry, miss).  Fills @ev in that
+ * order and returns true, or returns false on a kernel without them.
+ * Sleeps (all_vm_events() takes the CPU hotplug lock).
+ */
+#define MLH_VMA_LOCK_EVENTS	4
+
+#ifdef CONFIG_PER_VMA_LOCK_STATS
+static inline bool mlh_vma_lock_events(u64 ev[MLH_VMA_LOCK_EVENTS])
+{
+	static const int item[MLH_VMA_LOCK_EVENTS] = {
+		VMA_LOCK_SUCCESS, VMA_LOCK_ABORT, VMA_LOCK_RETRY,
+		VMA_LOCK_MISS,
+	};
+	unsigned long *all;
+	int i;
+
+	all = kmalloc_array(NR_VM_EVENT_ITEMS, sizeof(*all), GFP_KERNEL);
+	if (!all)
+		return false;
+	all_vm_events(all);
+	for (i = 0; i < MLH_VMA_LOCK_EVENTS; i++)
+		ev[i] = all[item[i]];
+	kfree(all);
+	return true;
+}
+#else
+static inline bool mlh_vma_lock_events(u64 ev[MLH_VMA_LOCK_EVENTS])
+{
+	return false;
+}
 #endif
 
 #endif /* MLH_COMPAT_H */

@@ -99,6 +99,14 @@ static int mlh_mm_pid;
 static bool mlh_enabled;
 static DEFINE_MUTEX(mlh_ctl_mutex);
 
+/*
+ * The per-VMA lock fault counters at the start of the recording (or the
+ * last reset) and at its stop; mlh_vma_have: the kernel has them.  Under
+ * mlh_ctl_mutex: they are read in process context only.
+ */
+static u64 mlh_vma_base[MLH_VMA_LOCK_EVENTS], mlh_vma_end[MLH_VMA_LOCK_EVENTS];
+static bool mlh_vma_have;
+
 static struct mlh_bucket *mlh_bucket_of(struct task_struct *task,
 					struct mm_struct *mm)
 {
@@ -314,6 +322,8 @@ static int mlh_hold_enable(void)
 		goto out;
 	}
 	WRITE_ONCE(mlh_enabled, true);
+	if (mlh_vma_have)
+		mlh_vma_have = mlh_vma_lock_events(mlh_vma_base);
 out:
 	mutex_unlock(&mlh_ctl_mutex);
 	return ret;
@@ -335,6 +345,8 @@ static void mlh_hold_disable(void)
 	mutex_lock(&mlh_ctl_mutex);
 	if (mlh_enabled) {
 		WRITE_ONCE(mlh_enabled, false);
+		if (mlh_vma_have)
+			mlh_vma_have = mlh_vma_lock_events(mlh_vma_end);
 		/*
 		 * The probes run with preemption disabled (__DO_TRACE()):
 		 * after this no probe that saw recording on is still
@@ -460,6 +472,31 @@ void mlh_ctl_reset(void)
 {
 	mlh_stats_reset();
 	mlh_hold_reset_counters();
+	mutex_lock(&mlh_ctl_mutex);
+	if (mlh_vma_have) {
+		mlh_vma_have = mlh_vma_lock_events(mlh_vma_base);
+		memcpy(mlh_vma_end, mlh_vma_base, sizeof(mlh_vma_end));
+	}
+	mutex_unlock(&mlh_ctl_mutex);
+}
+
+/* The per-VMA lock counters over the recording, into @c. */
+static void mlh_hold_vma_counters(struct mlh_hold_counters *c)
+{
+	u64 now[MLH_VMA_LOCK_EVENTS];
+	const u64 *end = mlh_vma_end;
+	int i;
+
+	mutex_lock(&mlh_ctl_mutex);
+	c->vma_lock_stats = mlh_vma_have;
+	if (mlh_vma_have && mlh_enabled) {
+		c->vma_lock_stats = mlh_vma_lock_events(now);
+		end = now;
+	}
+	for (i = 0; i < MLH_VMA_LOCK_EVENTS; i++)
+		c->vma_lock[i] = c->vma_lock_stats ?
+				 end[i] - mlh_vma_base[i] : 0;
+	mutex_unlock(&mlh_ctl_mutex);
 }
 
 void mlh_hold_counters(struct mlh_hold_counters *c)
@@ -475,6 +512,7 @@ void mlh_hold_counters(struct mlh_hold_counters *c)
 	c->tgid = READ_ONCE(mlh_tgid);
 	c->mm_pid = READ_ONCE(mlh_mm_pid);
 	c->enabled = READ_ONCE(mlh_enabled);
+	mlh_hold_vma_counters(c);
 }
 
 /**
@@ -520,6 +558,9 @@ int mlh_hold_init(void)
 
 	for (i = 0; i < MLH_BUCKETS; i++)
 		raw_spin_lock_init(&mlh_table[i].lock);
+	/* Zero over a recording that has not happened yet. */
+	mlh_vma_have = mlh_vma_lock_events(mlh_vma_base);
+	memcpy(mlh_vma_end, mlh_vma_base, sizeof(mlh_vma_end));
 	return 0;
 }
 

@@ -61,6 +61,13 @@ struct mlh_hold_counters {
 	bool enabled;
 	int tgid;		/* 0: every process */
 	int mm_pid;		/* the mm filter's process, 0: every mm */
+	/*
+	 * The kernel's per-VMA lock fault counters (mlh_vma_lock_events()),
+	 * system-wide, over the recording: from its start or the last reset
+	 * to now, or to its stop.  vma_lock_stats: the kernel has them.
+	 */
+	bool vma_lock_stats;
+	u64 vma_lock[MLH_VMA_LOCK_EVENTS];
 };
 
 int mlh_hold_init(void);

@@ -231,6 +231,10 @@ static int mlh_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "replaced=%llu\n", r->c.replaced);
 	seq_printf(m, "lost_start=%llu\n", r->c.lost_start);
 	seq_printf(m, "lost_stop=%llu\n", r->c.lost_stop);
+	if (r->c.vma_lock_stats)
+		seq_printf(m, "vma_lock_success=%llu\nvma_lock_abort=%llu\nvma_lock_retry=%llu\nvma_lock_miss=%llu\n",
+			   r->c.vma_lock[0], r->c.vma_lock[1],
+			   r->c.vma_lock[2], r->c.vma_lock[3]);
 	seq_printf(m, "ops=%u\n", r->nr);
 	for (i = 0; i < r->nr; i++) {
 		const struct mlh_op_snap *s = &r->op[i];
@@ -273,8 +277,13 @@ static int mlh_summary_show(struct seq_file *m, void *v)
 		   "windows: %llu recorded (%llu released, %llu downgraded), %u open, %llu dropped, %llu replaced\n",
 		   r->windows, r->c.on_release, r->c.on_downgrade, r->c.open,
 		   r->c.dropped, r->c.replaced);
-	seq_printf(m, "lost: %llu open when recording started, %llu when it stopped\n\n",
+	seq_printf(m, "lost: %llu open when recording started, %llu when it stopped\n",
 		   r->c.lost_start, r->c.lost_stop);
+	if (r->c.vma_lock_stats)
+		seq_printf(m, "page faults under a VMA lock (whole system): %llu; fell back to mmap_lock: %llu aborted, %llu retried, %llu missed\n",
+			   r->c.vma_lock[0], r->c.vma_lock[1],
+			   r->c.vma_lock[2], r->c.vma_lock[3]);
+	seq_putc(m, '\n');
 	seq_printf(m, "%-16s %8s %12s %12s %12s %12s %14s\n", "op", "count",
 		   "min", "p50", "p99", "max", "total");
 	for (i = 0; i < r->nr; i++) {
