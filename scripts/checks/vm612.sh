@@ -3,7 +3,8 @@
 #
 # The companion module on a running Linux 6.12: build a 6.12 kernel from
 # Debian's linux-source-6.12 (scripts/kernel/prepare-612.sh extracts it)
-# with the 6.1 test kernel's own fragment, kconfig/test.config, in
+# with the 6.1 test kernel's own fragment, kconfig/test.config, and
+# kconfig/test-612.config (per-VMA lock statistics) in
 # build/obj/test-6.12, boot it, and run every selftest of the module
 # (mlh_*) there, the module built against that tree.  The munmap
 # selftests are the series' and stay on 6.1.
@@ -23,9 +24,9 @@ fail() {
 
 "$S/kernel/prepare-612.sh" > "$RESULTS/vm-612-prepare.log" 2>&1 ||
 	fail "the 6.12 tree could not be prepared" "$RESULTS/vm-612-prepare.log"
-log "vm-612: building Linux $K612_KERNELVERSION in ${OBJ#"$ROOT/"} (kconfig/test.config; incremental)"
+log "vm-612: building Linux $K612_KERNELVERSION in ${OBJ#"$ROOT/"} (kconfig/test.config, test-612.config; incremental)"
 "$S/kernel/build-kernel.sh" "$K612_SRC" "$OBJ" "$S/kernel/kconfig/test.config" \
-	> "$RESULTS/vm-612-build.log" 2>&1 ||
+	"$S/kernel/kconfig/test-612.config" > "$RESULTS/vm-612-build.log" 2>&1 ||
 	fail "Linux $K612_KERNELVERSION did not build" "$RESULTS/vm-612-build.log"
 
 only=$({ make -s -C "$ROOT/selftests" list; make -s -C "$ROOT/selftests" list-unloaded; } |

@@ -4,8 +4,9 @@
  * what it is asked to: its control files, nothing while disabled, only
  * the process of the tgid filter or the address space of the mm_pid one,
  * each window under the operation that took it, several threads at once
- * while another reads the reports, and counts the windows cut by starting
- * or stopping the recording.
+ * while another reads the reports, counts the windows cut by starting
+ * or stopping the recording, and reports the kernel's per-VMA lock fault
+ * counters over the recording where the kernel has them.
  *
  * Needs the module loaded (insmod mmap_lock_hold.ko) and root: every test
  * SKIPs with the reason otherwise.
@@ -506,6 +507,53 @@ TEST_F_TIMEOUT(mlh, lost_windows, BIG_TIMEOUT)
 	EXPECT_EQ(0, s.dropped);
 	EXPECT_EQ(s.windows, s.closed_release + s.closed_downgrade);
 	EXPECT_EQ(s.opened, s.windows + s.lost_stop + s.replaced);
+}
+
+/*
+ * With CONFIG_PER_VMA_LOCK_STATS (6.4 on) the report has the kernel's
+ * per-VMA lock fault counters over the recording: the faults on an
+ * anonymous mapping count as handled under the VMA lock (all but maybe
+ * the first, which prepares the anon_vma), a fault where no VMA is falls
+ * back to mmap_lock (lock_vma_under_rcu() finds none: an abort), and
+ * faults after the stop do not count.
+ */
+TEST_F(mlh, vma_lock_counters)
+{
+	const int npages = 256;
+	struct mlh_stats s, after;
+	char *p, *hole;
+	int i;
+
+	if (unusable())
+		SKIP(return, "%s", unusable());
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	if (s.vma_lock[0] < 0)
+		SKIP(return, "no vma_lock_* in the report: a kernel without CONFIG_PER_VMA_LOCK_STATS");
+	p = mmap(NULL, (npages + 1) * page_size(), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	hole = p + npages * page_size();
+	ASSERT_EQ(0, munmap(hole, page_size()));
+	ASSERT_TRUE(!madvise(p, npages * page_size(), MADV_NOHUGEPAGE) ||
+		    errno == EINVAL);
+	ASSERT_EQ(0, dbg_write_err("enable", "1"));
+	for (i = 0; i < npages; i++)
+		p[i * page_size()] = 1;
+	ASSERT_EQ(SEGV_MAPERR, probe_read(hole, NULL));
+	ASSERT_EQ(0, dbg_write_err("enable", "0"));
+	ASSERT_EQ(0, mlh_read_stats(&s));
+	ksft_print_msg("vma_lock over the recording: success %ld, abort %ld, retry %ld, miss %ld\n",
+		       s.vma_lock[0], s.vma_lock[1], s.vma_lock[2],
+		       s.vma_lock[3]);
+	EXPECT_LE(npages - 1, s.vma_lock[0]);
+	EXPECT_LE(1, s.vma_lock[1]);
+	/* Stopped: new faults are not counted. */
+	ASSERT_EQ(0, madvise(p, npages * page_size(), MADV_DONTNEED));
+	for (i = 0; i < npages; i++)
+		p[i * page_size()] = 2;
+	ASSERT_EQ(0, mlh_read_stats(&after));
+	EXPECT_EQ(s.vma_lock[0], after.vma_lock[0]);
+	EXPECT_EQ(0, munmap(p, npages * page_size()));
 }
 
 TEST_HARNESS_MAIN

@@ -81,6 +81,24 @@ static bool parse_op(const char *line, struct mlh_op_stat *o)
 		      &o->p99, &o->max, &o->sum) == 9;
 }
 
+/* @line is 'KEY=N' for a KEY of @names: N into @vals[its index]. */
+static bool parse_optional(const char *line,
+			   const char *const names[MLH_VMA_LOCK_KEYS],
+			   long vals[MLH_VMA_LOCK_KEYS])
+{
+	unsigned int i;
+
+	for (i = 0; i < MLH_VMA_LOCK_KEYS; i++) {
+		size_t kl = strlen(names[i]);
+
+		if (!strncmp(line, names[i], kl) && line[kl] == '=') {
+			vals[i] = strtol(line + kl + 1, NULL, 10);
+			return true;
+		}
+	}
+	return false;
+}
+
 int mlh_parse_stats(const char *text, struct mlh_stats *s)
 {
 	struct {
@@ -97,10 +115,16 @@ int mlh_parse_stats(const char *text, struct mlh_stats *s)
 		{ "lost_start", &s->lost_start }, { "lost_stop", &s->lost_stop },
 		{ "mm_pid", &s->mm_pid },
 	};
+	static const char *const optional[MLH_VMA_LOCK_KEYS] = {
+		"vma_lock_success", "vma_lock_abort", "vma_lock_retry",
+		"vma_lock_miss",
+	};
 	unsigned int i, seen = 0;
 	const char *line = text;
 
 	memset(s, 0, sizeof(*s));
+	for (i = 0; i < ARRAY_SIZE(optional); i++)
+		s->vma_lock[i] = -1;
 	while (*line) {
 		const char *eol = strchrnul(line, '\n');
 
@@ -122,7 +146,8 @@ int mlh_parse_stats(const char *text, struct mlh_stats *s)
 				}
 			}
 			if (i == ARRAY_SIZE(keys))
-				s->unknown++;
+				s->unknown += !parse_optional(line, optional,
+							      s->vma_lock);
 		}
 		line = *eol ? eol + 1 : eol;
 	}

@@ -36,6 +36,7 @@ int dbg_write_err(const char *file, const char *str);
  * munmap_hold, mlh_reload and munmap_bench all read it through here.
  */
 #define MLH_STATS_MAX_OPS	32
+#define MLH_VMA_LOCK_KEYS	4
 
 struct mlh_op_stat {
 	char name[32];		/* "munmap", "mmap", "kernel", "exit", ... */
@@ -48,6 +49,12 @@ struct mlh_stats {
 	long version, enabled, tgid, windows, opened;
 	long closed_release, closed_downgrade, open, dropped, replaced, ops;
 	long lost_start, lost_stop, mm_pid;
+	/*
+	 * Optional: vma_lock_success, _abort, _retry, _miss, the kernel's
+	 * per-VMA lock fault counters over the recording; -1 when the
+	 * report has none (a kernel without CONFIG_PER_VMA_LOCK_STATS).
+	 */
+	long vma_lock[MLH_VMA_LOCK_KEYS];
 	int nops;
 	/* key=value lines of keys not known here: the format may grow. */
 	int unknown;
