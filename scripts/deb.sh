@@ -25,6 +25,8 @@
 #                             the -dbg package); default: none
 #                             (kconfig/deb-no-debug-info.config)
 #        DEB_OUT=DIR          where the packages go (build/deb)
+#        DEB_CLEAN=1          empty DIR/obj first: a full build, not an
+#                             incremental one over the last build's objects
 # Results: the packages in DEB_OUT; build/results/deb-<time>/ has the
 # build log, the final config and deb.txt (config source, trim, time,
 # each package's contents checked).
@@ -61,6 +63,11 @@ else
 fi
 log "deb: starting from $base"
 
+# A build over the objects of a previous one is incremental: its time is
+# no full build's.  DEB_CLEAN=1 empties OBJ first.
+[ "${DEB_CLEAN:-0}" != 1 ] || rm -rf "$OBJ"
+incremental=0
+[ ! -f "$OBJ/vmlinux" ] || incremental=1
 mkdir -p "$OBJ"
 case $base in
 *.xz) xz -dc "$base" > "$OBJ/.config" ;;
@@ -126,13 +133,15 @@ seconds=$((SECONDS - t0))
 	echo "trim:     $trim"
 	echo "debug:    ${DEB_DEBUG_INFO:-0}"
 	echo "jobs:     $(jobs_count) ($(nproc) CPUs, $(uname -m))"
-	if [ -n "$cc" ]; then
+	if [ $incremental = 1 ]; then
+		echo "seconds:  $seconds (config and bindeb-pkg, incremental: $OBJ kept a previous build's objects; DEB_CLEAN=1 CCACHE=0 for a full build's time)"
+	elif [ -n "$cc" ]; then
 		echo "seconds:  $seconds (config and bindeb-pkg, with $cc: a warm cache makes this no cold build's time; CCACHE=0 for one)"
 	else
-		echo "seconds:  $seconds (config and bindeb-pkg, no ccache)"
+		echo "seconds:  $seconds (config and bindeb-pkg from an empty object directory, no ccache)"
 	fi
 	echo "options:  $(built_options "$OBJ/.config") built (=y/=m), $(grep -c '=m$' "$OBJ/.config") of them modules; $base_options in $base"
-	if [ "$trim" != none ] && [ -z "$cc" ]; then
+	if [ "$trim" != none ] && [ -z "$cc" ] && [ $incremental = 0 ]; then
 		opts=$(built_options "$OBJ/.config")
 		echo "untrimmed: about $((seconds * base_options / opts / 60)) min (this time scaled by the options built: a rough estimate)"
 	fi
