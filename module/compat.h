@@ -30,7 +30,7 @@
 
 #include <linux/mm.h>
 #include <linux/sched.h>
-#include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/version.h>
 #include <linux/vmstat.h>
 
@@ -106,35 +106,36 @@ static inline void mlh_vm_flags_clear(struct vm_area_struct *vma,
 /*
  * The per-VMA lock fault counters of /proc/vmstat (6.4 on, with
  * CONFIG_PER_VMA_LOCK_STATS): faults handled under a VMA lock, and those
- * that fell back to mmap_lock (abort, retry, miss).  Fills @ev in that
- * order and returns true, or returns false on a kernel without them.
- * Sleeps (all_vm_events() takes the CPU hotplug lock).
+ * that fell back to mmap_lock (abort, retry, miss).  MLH_VMA_LOCK_STATS
+ * says whether the kernel has them; mlh_vma_lock_events() fills @ev in
+ * that order (zeros without them).  Its callers serialise (one scratch
+ * copy of every event); it sleeps (all_vm_events() takes the CPU hotplug
+ * lock).
  */
 #define MLH_VMA_LOCK_EVENTS	4
 
 #ifdef CONFIG_PER_VMA_LOCK_STATS
-static inline bool mlh_vma_lock_events(u64 ev[MLH_VMA_LOCK_EVENTS])
+#define MLH_VMA_LOCK_STATS	true
+
+static inline void mlh_vma_lock_events(u64 ev[MLH_VMA_LOCK_EVENTS])
 {
 	static const int item[MLH_VMA_LOCK_EVENTS] = {
 		VMA_LOCK_SUCCESS, VMA_LOCK_ABORT, VMA_LOCK_RETRY,
 		VMA_LOCK_MISS,
 	};
-	unsigned long *all;
+	static unsigned long all[NR_VM_EVENT_ITEMS];
 	int i;
 
-	all = kmalloc_array(NR_VM_EVENT_ITEMS, sizeof(*all), GFP_KERNEL);
-	if (!all)
-		return false;
 	all_vm_events(all);
 	for (i = 0; i < MLH_VMA_LOCK_EVENTS; i++)
 		ev[i] = all[item[i]];
-	kfree(all);
-	return true;
 }
 #else
-static inline bool mlh_vma_lock_events(u64 ev[MLH_VMA_LOCK_EVENTS])
+#define MLH_VMA_LOCK_STATS	false
+
+static inline void mlh_vma_lock_events(u64 ev[MLH_VMA_LOCK_EVENTS])
 {
-	return false;
+	memset(ev, 0, MLH_VMA_LOCK_EVENTS * sizeof(*ev));
 }
 #endif
 

@@ -100,12 +100,18 @@ static bool mlh_enabled;
 static DEFINE_MUTEX(mlh_ctl_mutex);
 
 /*
- * The per-VMA lock fault counters at the start of the recording (or the
- * last reset) and at its stop; mlh_vma_have: the kernel has them.  Under
- * mlh_ctl_mutex: they are read in process context only.
+ * The per-VMA lock fault counters (MLH_VMA_LOCK_STATS) at the start of
+ * the recording (or the last reset) and at its stop.  Under mlh_ctl_mutex,
+ * which also serialises mlh_vma_lock_events().
  */
 static u64 mlh_vma_base[MLH_VMA_LOCK_EVENTS], mlh_vma_end[MLH_VMA_LOCK_EVENTS];
-static bool mlh_vma_have;
+
+/* Count from now; zero over a stopped recording.  Under mlh_ctl_mutex. */
+static void mlh_vma_rebase(void)
+{
+	mlh_vma_lock_events(mlh_vma_base);
+	memcpy(mlh_vma_end, mlh_vma_base, sizeof(mlh_vma_end));
+}
 
 static struct mlh_bucket *mlh_bucket_of(struct task_struct *task,
 					struct mm_struct *mm)
@@ -233,8 +239,8 @@ static bool mlh_wanted(struct mm_struct *mm)
  * CPU) may be used.  So every test that can reject an event comes first,
  * in order of cost: recording on, the context, success, the kind of event
  * (a read acquisition or a release matters only while some window is
- * open), the filter; the clock is read only for an event that opens or closes a
- * window.  No window can be held across a change of context: mmap_lock is
+ * open), the filter; the clock is read only for an event that opens or
+ * closes a window.  No window can be held across a change of context: mmap_lock is
  * a sleeping lock, write-acquired in task context only.
  */
 static void mlh_probe_acquire(void *data, struct mm_struct *mm,
@@ -322,8 +328,7 @@ static int mlh_hold_enable(void)
 		goto out;
 	}
 	WRITE_ONCE(mlh_enabled, true);
-	if (mlh_vma_have)
-		mlh_vma_have = mlh_vma_lock_events(mlh_vma_base);
+	mlh_vma_lock_events(mlh_vma_base);
 out:
 	mutex_unlock(&mlh_ctl_mutex);
 	return ret;
@@ -345,8 +350,7 @@ static void mlh_hold_disable(void)
 	mutex_lock(&mlh_ctl_mutex);
 	if (mlh_enabled) {
 		WRITE_ONCE(mlh_enabled, false);
-		if (mlh_vma_have)
-			mlh_vma_have = mlh_vma_lock_events(mlh_vma_end);
+		mlh_vma_lock_events(mlh_vma_end);
 		/*
 		 * The probes run with preemption disabled (__DO_TRACE()):
 		 * after this no probe that saw recording on is still
@@ -473,10 +477,7 @@ void mlh_ctl_reset(void)
 	mlh_stats_reset();
 	mlh_hold_reset_counters();
 	mutex_lock(&mlh_ctl_mutex);
-	if (mlh_vma_have) {
-		mlh_vma_have = mlh_vma_lock_events(mlh_vma_base);
-		memcpy(mlh_vma_end, mlh_vma_base, sizeof(mlh_vma_end));
-	}
+	mlh_vma_rebase();
 	mutex_unlock(&mlh_ctl_mutex);
 }
 
@@ -487,15 +488,14 @@ static void mlh_hold_vma_counters(struct mlh_hold_counters *c)
 	const u64 *end = mlh_vma_end;
 	int i;
 
+	c->vma_lock_stats = MLH_VMA_LOCK_STATS;
 	mutex_lock(&mlh_ctl_mutex);
-	c->vma_lock_stats = mlh_vma_have;
-	if (mlh_vma_have && mlh_enabled) {
-		c->vma_lock_stats = mlh_vma_lock_events(now);
+	if (mlh_enabled) {
+		mlh_vma_lock_events(now);
 		end = now;
 	}
 	for (i = 0; i < MLH_VMA_LOCK_EVENTS; i++)
-		c->vma_lock[i] = c->vma_lock_stats ?
-				 end[i] - mlh_vma_base[i] : 0;
+		c->vma_lock[i] = end[i] - mlh_vma_base[i];
 	mutex_unlock(&mlh_ctl_mutex);
 }
 
@@ -558,9 +558,7 @@ int mlh_hold_init(void)
 
 	for (i = 0; i < MLH_BUCKETS; i++)
 		raw_spin_lock_init(&mlh_table[i].lock);
-	/* Zero over a recording that has not happened yet. */
-	mlh_vma_have = mlh_vma_lock_events(mlh_vma_base);
-	memcpy(mlh_vma_end, mlh_vma_base, sizeof(mlh_vma_end));
+	mlh_vma_rebase();
 	return 0;
 }
 
