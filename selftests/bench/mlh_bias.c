@@ -166,7 +166,46 @@ static void detach_all(void)
 	}
 }
 
-/* One setting: @rounds mprotect() pairs, timed; 0 or -1 with a reason. */
+/*
+ * Attach what setting @st measures with, then @rounds timed mprotect()
+ * pairs after a warm-up.  NULL, or why it could not; the caller detaches
+ * in either case.
+ */
+static const char *attach_and_run(enum setting st, long rounds, char *page,
+				  long long *calls)
+{
+	bool mod = st == MODULE || st == BOTH;
+	bool tr = st == TRACE || st == BOTH;
+	char pid[16];
+	long i;
+
+	if (mod && (ioctl(dev, MLH_IOC_RESET, 0) ||
+		    ioctl(dev, MLH_IOC_SET_TGID, getpid()) ||
+		    ioctl(dev, MLH_IOC_ENABLE, 1)))
+		return "the module's ioctls failed";
+	if (tr) {
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		if (trace_clear() || tracefs_write(&tfs, "set_event_pid", pid) ||
+		    events_on(true))
+			return "cannot enable the mmap_lock events";
+	}
+	for (i = -WARMUP; i < rounds; i++) {
+		long long t0 = now_ns();
+
+		if (mprotect(page, page_size(), i & 1 ? PROT_READ :
+			     PROT_READ | PROT_WRITE))
+			return "mprotect() failed";
+		if (i >= 0)
+			calls[i] = now_ns() - t0;
+		if (i == -1 && tr && trace_clear())
+			return "cannot clear the trace after the warm-up";
+		if (i == -1 && mod && ioctl(dev, MLH_IOC_RESET, 0))
+			return "cannot reset the module after the warm-up";
+	}
+	return NULL;
+}
+
+/* One setting, measured and detached: 0, or -1 with a reason. */
 static int run_setting(enum setting st, long rounds, char *page,
 		       long long *calls, long long *wins, struct figures *fig,
 		       const char **why)
@@ -174,45 +213,12 @@ static int run_setting(enum setting st, long rounds, char *page,
 	bool mod = st == MODULE || st == BOTH;
 	bool tr = st == TRACE || st == BOTH;
 	struct mlh_stats s;
-	char pid[16];
-	long i;
 
 	memset(fig, 0xff, sizeof(*fig));	/* -1 everywhere */
-	*why = "cannot set up";
-	if (mod && (ioctl(dev, MLH_IOC_RESET, 0) ||
-		    ioctl(dev, MLH_IOC_SET_TGID, getpid()) ||
-		    ioctl(dev, MLH_IOC_ENABLE, 1))) {
-		*why = "the module's ioctls failed";
-		return -1;
-	}
-	if (tr) {
-		snprintf(pid, sizeof(pid), "%d", getpid());
-		if (trace_clear() || tracefs_write(&tfs, "set_event_pid", pid) ||
-		    events_on(true)) {
-			*why = "cannot enable the mmap_lock events";
-			return -1;
-		}
-	}
-	for (i = -WARMUP; i < rounds; i++) {
-		long long t0 = now_ns();
-
-		if (mprotect(page, page_size(), i & 1 ? PROT_READ :
-			     PROT_READ | PROT_WRITE)) {
-			*why = "mprotect() failed";
-			return -1;
-		}
-		if (i >= 0)
-			calls[i] = now_ns() - t0;
-		if (i == -1 && tr && trace_clear()) {
-			*why = "cannot clear the trace after the warm-up";
-			return -1;
-		}
-		if (i == -1 && mod && ioctl(dev, MLH_IOC_RESET, 0)) {
-			*why = "cannot reset the module after the warm-up";
-			return -1;
-		}
-	}
+	*why = attach_and_run(st, rounds, page, calls);
 	detach_all();
+	if (*why)
+		return -1;
 	fig->call_ns = median(calls, rounds);
 	if (mod) {
 		if (mlh_read_stats(&s)) {
@@ -231,11 +237,6 @@ static int run_setting(enum setting st, long rounds, char *page,
 		tr && fig->trace_windows != rounds ?
 		"the trace does not hold one write window per round" : NULL;
 	return *why ? -1 : 0;
-}
-
-static void cleanup(void)
-{
-	detach_all();
 }
 
 int main(void)
@@ -284,13 +285,11 @@ int main(void)
 		       MLH_DEV_PATH, strerror(errno));
 		return KSFT_SKIP;
 	}
-	atexit(cleanup);
 	page[0] = 1;
 	printf("1..%d\n", NR_SETTINGS);
 	for (st = OFF; st < NR_SETTINGS; st++) {
 		int ret = run_setting(st, rounds, page, calls, wins, &fig, &why);
 
-		detach_all();
 		printf("# bias: setting=%s rounds=%ld call_ns=%lld module_windows=%lld module_p50_ns=%lld trace_windows=%lld trace_p50_ns=%lld\n",
 		       setting_name[st], rounds, fig.call_ns,
 		       fig.module_windows, fig.module_p50_ns,
