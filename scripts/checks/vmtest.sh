@@ -91,20 +91,24 @@ bench=$(make -s -C "$ROOT/selftests" list-bench)
 SMOKE_ENV="RUNS=1 BENCH_SIZES=16M BENCH_CAP=16M BENCH_KERNEL=smoke"
 # They SKIP while the module is loaded: it must be absent when they start.
 unloaded=$(make -s -C "$ROOT/selftests" list-unloaded)
+# one_of WORD WORDS...: whether WORD is one of WORDS
+one_of() {
+	local w=$1
+	shift
+	printf '%s\n' "$@" | grep -qxF -- "$w"
+}
+# shellcheck disable=SC2086 # the lists are words, spaces or newlines
 if [[ -n ${VM_ONLY:-} ]]; then
 	for p in $VM_ONLY; do
-		# shellcheck disable=SC2086 # the lists are words
-		printf '%s\n' $loaded $bench $unloaded | grep -qx -- "$p" ||
+		one_of "$p" $loaded $bench $unloaded ||
 			die "VM_ONLY: no selftest '$p' (make -C selftests list)"
 	done
 	# only LIST: the programs of LIST that VM_ONLY names, in LIST's order
 	only() {
 		local p
 		for p in $1; do
-			# shellcheck disable=SC2086 # a list of words
-			printf '%s\n' $VM_ONLY | grep -qx -- "$p" && echo "$p"
+			! one_of "$p" $VM_ONLY || echo "$p"
 		done
-		return 0
 	}
 	loaded=$(only "$loaded") bench=$(only "$bench") unloaded=$(only "$unloaded")
 fi
