@@ -12,11 +12,8 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
 
-out=$ROOT/Documentation/results/evidence/contexts
+out=$(evidence_dir contexts)
 mutant=$BUILD/evidence/contexts-mutant
-# What a run writes; README.md is written by hand.
-mkdir -p "$out"
-rm -f "$out"/*.log "$out"/*.txt "$out"/*.diff "$out"/*.plan
 
 module_mutant "$mutant" hold.c 's/ || !in_task() || / || /' "$out/mutant.diff"
 

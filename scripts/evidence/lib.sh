@@ -3,6 +3,15 @@
 # What the evidence scripts that show a guest check failing share.
 # Source after scripts/lib.sh.
 
+# evidence_dir NAME: Documentation/results/evidence/NAME, made, and
+# emptied of what an earlier run wrote (README.md is written by hand).
+evidence_dir() {
+	local out=$ROOT/Documentation/results/evidence/$1
+	mkdir -p "$out"
+	rm -f "$out"/*.log "$out"/*.txt "$out"/*.diff "$out"/*.plan
+	echo "$out"
+}
+
 # module_mutant DIR FILE SED DIFF: module/ copied to DIR with the sed
 # script SED applied to FILE (a file of module/), the change written to
 # DIFF; stops if SED changed nothing.

@@ -14,11 +14,8 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
 
-out=$ROOT/Documentation/results/evidence/lockdown
+out=$(evidence_dir lockdown)
 mutant=$BUILD/evidence/lockdown-mutant
-# What a run writes; README.md is written by hand.
-mkdir -p "$out"
-rm -f "$out"/*.log "$out"/*.txt "$out"/*.diff "$out"/*.plan
 
 # The mutant: module/ with the enable ioctl gated like the debugfs files.
 module_mutant "$mutant" drive.c \

@@ -10,6 +10,7 @@
 #        per-CPU trace buffer), KERNEL_OBJ (build/obj/bench-patched)
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/lib.sh"
 
 runs=${1:-5}
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "RUNS: a positive number, not '$runs'"
@@ -18,10 +19,7 @@ rounds=${BIAS_ROUNDS:-5000}
 obj=${KERNEL_OBJ:-$BUILD/obj/bench-patched}
 [[ -f $obj/arch/x86/boot/bzImage ]] ||
 	die "no kernel in $obj: run 'make bench' first (or set KERNEL_OBJ)"
-out=$ROOT/Documentation/results/evidence/mlh-bias
-# What a run writes; README.md is written by hand.
-mkdir -p "$out"
-rm -f "$out"/*.log "$out"/*.txt "$out"/*.diff "$out"/*.plan
+out=$(evidence_dir mlh-bias)
 
 results_begin mlh-bias
 make -s -C "$ROOT/selftests" KSRC="$LINUX" OUT="$BUILD/selftests" >/dev/null
