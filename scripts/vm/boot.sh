@@ -6,6 +6,7 @@
 #
 # Usage: boot.sh --name NAME --kernel BZIMAGE --plan FILE
 #                [--module KDIR] [--file PATH]... [--host-bin PATH]...
+#                [--host-dir DIR]...
 #                [--expect FILE] [--append ARGS] [--timeout SECONDS]
 #                [--smp N] [--mem SIZE]
 #   --name      the suite: staged in build/vm/NAME, packed into
@@ -22,6 +23,8 @@
 #               test program, a guest script
 #   --host-bin  a program of this machine with its libraries, at its own
 #               path (mkinitramfs.sh --host-bin)
+#   --host-dir  a directory of this machine, at its own path
+#               (mkinitramfs.sh --host-dir)
 #   --expect    the cases that must fail on this kernel (parse-log.awk)
 #   --append, --timeout, --smp, --mem: as run-vm.sh's (timeout 900 s)
 # Results: $RESULTS/NAME.console.log (the guest's console),
@@ -31,11 +34,11 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
 usage() {
-	die "usage: $0 --name NAME --kernel BZIMAGE --plan FILE [--module KDIR] [--file PATH]... [--host-bin PATH]... [--expect FILE] [--append ARGS] [--timeout SECONDS] [--smp N] [--mem SIZE]"
+	die "usage: $0 --name NAME --kernel BZIMAGE --plan FILE [--module KDIR] [--file PATH]... [--host-bin PATH]... [--host-dir DIR]... [--expect FILE] [--append ARGS] [--timeout SECONDS] [--smp N] [--mem SIZE]"
 }
 
 name='' kernel='' plan='' kdir='' expect=''
-files=() host_bins=() vm_args=()
+files=() host_args=() vm_args=()
 while (($#)); do
 	(($# >= 2)) || usage
 	case $1 in
@@ -44,7 +47,8 @@ while (($#)); do
 	--plan) plan=$2 ;;
 	--module) kdir=$2 ;;
 	--file) files+=("$2") ;;
-	--host-bin) host_bins+=(--host-bin "$2") ;;
+	--host-bin) host_args+=(--host-bin "$2") ;;
+	--host-dir) host_args+=(--host-dir "$2") ;;
 	--expect) expect=$2 ;;
 	--append | --timeout | --smp | --mem) vm_args+=("$1" "$2") ;;
 	*) usage ;;
@@ -73,7 +77,7 @@ if [[ -n $kdir ]]; then
 		"$BUILD/module/$name-fire/mlh_fire.ko" "$staging/modules/"
 fi
 
-"$S/vm/mkinitramfs.sh" ${host_bins[@]+"${host_bins[@]}"} "$staging" "$initrd"
+"$S/vm/mkinitramfs.sh" ${host_args[@]+"${host_args[@]}"} "$staging" "$initrd"
 # The guest's exit status is the judge's to weigh: a hung guest left
 # its marker in the log.
 "$S/vm/run-vm.sh" --kernel "$kernel" --initrd "$initrd" --name "$name" \

@@ -2,13 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build the test VM's initramfs (gzip'd newc cpio).
 #
-# Usage: mkinitramfs.sh [--host-bin PATH]... STAGING_DIR OUT.cpio.gz
+# Usage: mkinitramfs.sh [--host-bin PATH]... [--host-dir DIR]...
+#                       STAGING_DIR OUT.cpio.gz
 #   STAGING_DIR   copied to /opt/tests: bin/ (static test programs),
 #                 modules/*.ko and the plan script vm-init.sh runs
 #   --host-bin PATH   also a program of this machine, at the same absolute
 #                 path, with the shared libraries ldd resolves for it (at
 #                 the paths ldd prints) and its ELF interpreter: a Debian
 #                 binary such as /usr/bin/stress-ng then runs in the guest
+#   --host-dir DIR    also a directory of this machine, at the same
+#                 absolute path, symlinks followed: data a host program
+#                 reads (the C headers bpftrace parses tracepoints with)
 #   BUSYBOX       static busybox to use (default /bin/busybox)
 #   SOURCE_DATE_EPOCH   timestamp of every file (default 0)
 #
@@ -17,13 +21,19 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
-usage() { die "usage: $0 [--host-bin PATH]... STAGING_DIR OUT.cpio.gz"; }
-host_bins=()
+usage() { die "usage: $0 [--host-bin PATH]... [--host-dir DIR]... STAGING_DIR OUT.cpio.gz"; }
+host_bins=() host_dirs=()
 while (($#)) && [[ $1 == --* ]]; do
 	case $1 in
 	--host-bin)
 		(($# >= 2)) || usage
 		host_bins+=("$2")
+		shift 2
+		;;
+	--host-dir)
+		(($# >= 2)) || usage
+		[[ $2 == /* && -d $2 ]] || die "--host-dir $2: not an absolute path to a directory"
+		host_dirs+=("$2")
 		shift 2
 		;;
 	*) usage ;;
@@ -135,6 +145,10 @@ add_host_bin() {
 }
 for bin in "${host_bins[@]}"; do
 	add_host_bin "$bin"
+done
+for dir in "${host_dirs[@]}"; do
+	mkdir -p "$tree$(dirname "$dir")"
+	cp -RL "$dir" "$tree$dir"
 done
 
 # Same inputs, same archive: fixed times and owners, sorted names.
