@@ -100,6 +100,8 @@
  *   BENCH_KERNEL     label for kernel= (default: the release)
  *   BENCH_READER=0   no worker threads (the reader and writer loads run
  *                    as none)
+ *   BENCH_WRITER=0   leave out the writer load's scenarios, which report
+ *                    no windows (the run of scripts/vm/guest/bench-twin)
  *   BENCH_READER_PAUSE_US  every worker's pause between operations (20)
  *   BENCH_COST_N     iterations of one cost run (default 1000000)
  *   BENCH_COST_VARIANTS  a subset of the variants (default: both)
@@ -115,7 +117,7 @@
  *     excl_share=R reader_faults=N reader_idle_per_ms=R
  *     reader_progress=R faulter_ops=N faulter_idle_per_ms=R
  *     faulter_progress=R mapper_ops=N mapper_idle_per_ms=R
- *     mapper_progress=R populate_ns=N
+ *     mapper_progress=R populate_ns=N tid=N call_start_ns=N
  * (one line; a worker's figures are -1 when the load does not have it,
  * the window's with the writer load, piece_kb -1 without the knob); per
  * scenario and size that cannot run on this kernel:
@@ -320,6 +322,7 @@ struct wstat {
 struct meas {
 	size_t len;		/* what the call unmaps */
 	long long populate_ns, call_ns;
+	long long call_start_ns;	/* CLOCK_MONOTONIC, for the bpftrace twin */
 	/* The call's windows; all -1 with the writer load. */
 	long long window_ns, windows, window_sum_ns;
 	const char *lock;
@@ -474,6 +477,7 @@ static int parse_settings(void)
 	const char *sizes = getenv("BENCH_SIZES");
 	const char *names = getenv("BENCH_SCENARIOS");
 	const char *cap = getenv("BENCH_CAP");
+	const char *writer = getenv("BENCH_WRITER");
 	char buf[512], *tok, *save;
 	unsigned int i;
 	long runs;
@@ -532,7 +536,7 @@ static int parse_settings(void)
 	if (!names || !*names) {
 		for (i = 0; i < ARRAY_SIZE(scenarios); i++)
 			scenarios[i].selected = true;
-		return 0;
+		goto writer;
 	}
 	snprintf(buf, sizeof(buf), "%s", names);
 	for (tok = strtok_r(buf, " ,", &save); tok;
@@ -550,6 +554,13 @@ static int parse_settings(void)
 			printf("\n");
 			return -1;
 		}
+	}
+writer:
+	/* The bpftrace twin's run: only scenarios with windows to compare. */
+	if (writer && !strcmp(writer, "0")) {
+		for (i = 0; i < ARRAY_SIZE(scenarios); i++)
+			if (scenarios[i].load == LOAD_WRITER)
+				scenarios[i].selected = false;
 	}
 	return 0;
 }
@@ -997,6 +1008,7 @@ static int measure(struct scenario *sc, size_t size, struct meas *m)
 	t0 = now_ns();
 	ret = do_call(sc, &b.map);
 	m->call_ns = now_ns() - t0;
+	m->call_start_ns = t0;
 	for (k = 0; k < NR_WORKERS; k++)
 		o1[k] = worker_ops(k);
 	if (rt)
@@ -1074,7 +1086,7 @@ static void print_meas(const struct scenario *sc, int run,
 	const struct wstat *p = &m->w[W_MAPPER];
 	const bool win = m->windows >= 0;
 
-	printf("# bench: kernel=%s release=%s scenario=%s size=%zu capped=%d run=%d load=%s piece_kb=%ld op=%s lock=%s call_ns=%lld window_ns=%lld windows=%lld window_sum_ns=%lld ratio=%.4f excl_share=%.4f reader_faults=%lld reader_idle_per_ms=%.2f reader_progress=%.4f faulter_ops=%lld faulter_idle_per_ms=%.2f faulter_progress=%.4f mapper_ops=%lld mapper_idle_per_ms=%.2f mapper_progress=%.4f populate_ns=%lld\n",
+	printf("# bench: kernel=%s release=%s scenario=%s size=%zu capped=%d run=%d load=%s piece_kb=%ld op=%s lock=%s call_ns=%lld window_ns=%lld windows=%lld window_sum_ns=%lld ratio=%.4f excl_share=%.4f reader_faults=%lld reader_idle_per_ms=%.2f reader_progress=%.4f faulter_ops=%lld faulter_idle_per_ms=%.2f faulter_progress=%.4f mapper_ops=%lld mapper_idle_per_ms=%.2f mapper_progress=%.4f populate_ns=%lld tid=%d call_start_ns=%lld\n",
 	       b.kernel, b.uts.release, sc->name, m->len,
 	       sc->cap != CAP_NONE, run, load_name(load_of(sc)), m->piece_kb,
 	       sc->op, m->lock, m->call_ns, m->window_ns, m->windows,
@@ -1083,7 +1095,8 @@ static void print_meas(const struct scenario *sc, int run,
 	       win && m->call_ns ? (double)m->window_sum_ns / m->call_ns : -1,
 	       r->ops, r->idle_per_ms, r->progress,
 	       f->ops, f->idle_per_ms, f->progress,
-	       p->ops, p->idle_per_ms, p->progress, m->populate_ns);
+	       p->ops, p->idle_per_ms, p->progress, m->populate_ns,
+	       (int)syscall(SYS_gettid), m->call_start_ns);
 	fflush(stdout);
 }
 
