@@ -4,7 +4,8 @@
 # Install the Debian packages the project needs, if any is missing.
 # Usage: scripts/deps.sh [--check] [--bench] [--deb] [--package NAME]
 #   --check   only report what is missing
-#   --bench   also what 'make bench' needs (gnuplot, for the plot)
+#   --bench   also what 'make bench' needs (gnuplot, for the plot;
+#             bpftrace, for the module's twin in the guests)
 #   --deb     also what 'make deb' needs (bindeb-pkg)
 #   --package NAME  also this package (scripts/deb.sh: linux-config-6.1)
 set -euo pipefail
@@ -19,8 +20,8 @@ PKGS=(
 	qemu-system-x86 busybox-static libc6-dev ccache
 	stress-ng dkms
 )
-# Only 'make bench' draws a plot.
-BENCH_PKGS=(gnuplot-nox)
+# Only 'make bench' draws a plot and runs scripts/mmap-lock-hold.bt.
+BENCH_PKGS=(gnuplot-nox bpftrace)
 # bindeb-pkg runs dpkg-buildpackage, as root through fakeroot.
 DEB_PKGS=(dpkg-dev fakeroot)
 
