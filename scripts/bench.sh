@@ -4,15 +4,16 @@
 # 'make bench': how long each way of unmapping holds mmap_lock exclusively,
 # how far other threads get meanwhile (a faulting reader; a faulter and a
 # mapper, "with a writer", with vm.munmap_piece_kbytes off and on), and
-# what a small munmap() costs, on stock 6.1.192 and on the patched
-# kernel, in one run.  Documentation/bench.md has the method and what to
-# expect.
+# what a small munmap() costs, on stock 6.1.192, on the patched kernel
+# and on upstream 6.12, in one run.  Documentation/bench.md has the
+# method and what to expect.
 #
-# Builds (or reuses: the builds are incremental) both kernels with the
+# Builds (or reuses: the builds are incremental) the kernels with the
 # non-debug scripts/kernel/kconfig/bench.config, in build/stock/obj/bench-stock
-# (from the stock worktree build/stock/linux, see kernel/prepare-stock.sh)
-# and build/obj/bench-patched (build/linux); boots each with the module built
-# against it (scripts/vm/boot.sh) and runs munmap_bench
+# (from the stock worktree build/stock/linux, see kernel/prepare-stock.sh),
+# build/obj/bench-patched (build/linux) and build/obj/bench-6.12 (Debian's
+# linux-source-6.12, see kernel/prepare-612.sh); boots each with the
+# module built against it (scripts/vm/boot.sh) and runs munmap_bench
 # (selftests/bench/) there: first its cost loop (BENCH_MODE=cost), before
 # the module is loaded, then the scenarios with it.  It prints one
 # '# bench:' line per measurement, '# bench-cost:' per cost run and
@@ -23,7 +24,7 @@
 # spread, ratios) and bench.json (every run, the medians, the summary
 # the tables show, kernels, configs, host facts, settings), and
 # scripts/bench/plot.gp bench.png (exclusive hold against size per
-# scenario, both kernels).  Exits non-zero when a guest failed or a
+# scenario, every kernel).  Exits non-zero when a guest failed or a
 # scenario is missing from the results.
 #
 # Usage: scripts/bench.sh
@@ -38,7 +39,7 @@
 #        BENCH_COST_N=1000000      iterations of a cost run; 0: no cost runs
 #        RUNS=3                    runs per scenario and size, and per
 #                                 cost variant (medians)
-#        BENCH_KERNELS="stock patched"  which kernels to boot
+#        BENCH_KERNELS="stock patched 6.12"  which kernels to boot
 #        BENCH_MEM=2G              guest memory (qemu -m)
 #        BENCH_TIMEOUT=SECONDS     per guest (default from the sizes and
 #                                 BENCH_COST_N)
@@ -55,7 +56,7 @@ RUNS=${RUNS:-3}
 BENCH_SIZES=${BENCH_SIZES:-256M 1G 4G}
 BENCH_SCENARIOS=${BENCH_SCENARIOS:-}
 BENCH_CAP=${BENCH_CAP:-256M}
-BENCH_KERNELS=${BENCH_KERNELS:-stock patched}
+BENCH_KERNELS=${BENCH_KERNELS:-stock patched 6.12}
 BENCH_MEM=${BENCH_MEM:-2G}
 BENCH_PIECE_KB=${BENCH_PIECE_KB:-65536}
 BENCH_COST_N=${BENCH_COST_N:-1000000}
@@ -71,8 +72,8 @@ for v in "$BENCH_SIZES" "$BENCH_SCENARIOS" "$BENCH_CAP"; do
 	[[ $v =~ ^[A-Za-z0-9_,\ ]*$ ]] || die "bench: unexpected characters in '$v'"
 done
 for k in $BENCH_KERNELS; do
-	[[ $k == stock || $k == patched ]] ||
-		die "BENCH_KERNELS: 'stock' and/or 'patched', not '$k'"
+	[[ $k == stock || $k == patched || $k == 6.12 ]] ||
+		die "BENCH_KERNELS: 'stock', 'patched' and/or '6.12', not '$k'"
 done
 
 # size_mib 4G: 4096 (the program itself checks the sizes properly)
@@ -156,15 +157,21 @@ else
 	"$S/kernel/prepare-tree.sh"
 fi
 
-declare -A SRC=([patched]=$LINUX [stock]=$STOCK)
-# Both two levels below the directory of their sources' tree, so that
-# ccache shares the objects of the files the series does not touch.
-declare -A OBJ=([patched]=$BUILD/obj/bench-patched [stock]=${STOCK_OBJ%/*}/bench-stock)
+declare -A SRC=([patched]=$LINUX [stock]=$STOCK [6.12]=$K612_SRC)
+# The 6.1 ones both two levels below the directory of their sources'
+# tree, so that ccache shares the objects of the files the series does
+# not touch.
+declare -A OBJ=([patched]=$BUILD/obj/bench-patched
+	[stock]=${STOCK_OBJ%/*}/bench-stock [6.12]=$BUILD/obj/bench-6.12)
 if [[ " $BENCH_KERNELS " == *" stock "* ]]; then
 	# The stock worktree (and its modules_prepare'd test object tree,
 	# which 'make test' needs too); not the debug stock kernel.
 	step "stock worktree ${STOCK#"$ROOT/"}"
 	"$S/kernel/prepare-stock.sh"
+fi
+if [[ " $BENCH_KERNELS " == *" 6.12 "* ]]; then
+	step "6.12 tree ${K612_SRC#"$ROOT/"} (Debian's $K612_PKG $K612_PKG_VERSION)"
+	"$S/kernel/prepare-612.sh"
 fi
 for k in $BENCH_KERNELS; do
 	obj=${OBJ[$k]}
@@ -270,6 +277,7 @@ if [[ -s $RESULTS/bench-plot.names ]]; then
 	gnuplot -e "datafile='$RESULTS/bench-plot.dat'" \
 		-e "outfile='$RESULTS/bench.png'" \
 		-e "names='$(cat "$RESULTS/bench-plot.names")'" \
+		-e "kernels='$(cat "$RESULTS/bench-plot.kernels")'" \
 		"$S/bench/plot.gp"
 fi
 [[ ! -f $RESULTS/bench.md ]] || cat "$RESULTS/bench.md"

@@ -37,22 +37,30 @@ def scenario_rows(summary, names):
     return [s for s in summary["scenarios"] if s["scenario"] in names]
 
 
+# The kernels a quote shows, in this order, those the run has.
+KERNELS = ("stock", "patched", "6.12")
+
+
+def kernels_of(bench):
+    return [k for k in KERNELS if k in bench["kernels"]]
+
+
 def scenario_table(bench, names):
     rows = scenario_rows(bench["summary"], names)
     if not rows:
         return None
-    fmt = "  %-16s %7s %18s %18s %6s"
-    out = [fmt % ("", "size", "stock: excl/call", "patched: excl/call",
-                  "speed"),
-           fmt % ("", "", "ms", "ms", "")]
+    kernels = kernels_of(bench)
+    # Under 75 columns with three kernels (checkpatch's limit).
+    fmt = "  %-16s %7s" + " %13s" * len(kernels) + " %5s"
+    out = [fmt % ("", "size", *kernels, "speed"),
+           fmt % ("", "", *["excl/call ms"] * len(kernels), "")]
     for s in rows:
-        st, pa = s["kernels"].get("stock"), s["kernels"].get("patched")
         sr = s.get("speed_ratio")
-        out.append(fmt % (
-            s["scenario"], s["size_h"],
-            "%s/%s" % (ms(st, "window_ns"), ms(st, "call_ns")),
-            "%s/%s" % (ms(pa, "window_ns"), ms(pa, "call_ns")),
-            "-" if sr is None else "%.3f" % sr))
+        cols = ["%s/%s" % (ms(s["kernels"].get(k), "window_ns"),
+                           ms(s["kernels"].get(k), "call_ns"))
+                for k in kernels]
+        out.append(fmt % (s["scenario"], s["size_h"], *cols,
+                          "-" if sr is None else "%.3f" % sr))
     return out
 
 
@@ -94,13 +102,17 @@ def pieces_lines(bench):
 def header(bench):
     k = bench["kernels"]
     runs = bench["settings"].get("runs", "?")
-    text = ("Measured with make bench: stock %s against this series, "
+    upstream = ""
+    if "6.12" in k:
+        upstream = " and upstream %s (6.12)" % k["6.12"].get("release", "?")
+    text = ("Measured with make bench: stock %s against this series%s, "
             "the same non-debug config, QEMU (TCG), medians of %s runs "
             "in one boot per kernel; excl: the longest exclusive "
             "mmap_lock window of the call (the mmap_lock_hold module), "
             "speed: stock call time / patched call time; faulter and "
             "mapper: their progress during the call as a share of their "
-            "idle rate." % (k.get("stock", {}).get("release", "?"), runs))
+            "idle rate." % (k.get("stock", {}).get("release", "?"), upstream,
+                            runs))
     return textwrap.fill(text, 72)
 
 

@@ -15,16 +15,17 @@ RESULTS:
                     settings, the problems found (below), and 'summary':
                     the figures side by side as the tables show them,
                     with their ratios, for text that quotes them
-  bench.md          the tables: the scenarios, stock and patched side by
+  bench.md          the tables: the scenarios, the kernels side by
                     side (medians with the spread over the runs beside
                     them, the patched/stock speed of the call); munmap()
                     with a writer; munmap() alone, knob off and on; the
                     cost of a small munmap()
   bench-plot.dat    for scripts/bench/plot.gp: one block per scenario of
-                    the first table, columns size_gib stock_excl_ms
-                    patched_excl_ms stock_call_ms patched_call_ms ('?'
-                    where missing)
+                    the first table, columns size_gib, then each
+                    kernel's exclusive ms, then each kernel's call ms
+                    ('?' where missing)
   bench-plot.names  the scenarios of those blocks, in order
+  bench-plot.kernels  the kernels of those columns, in order
 
 A "speed" ratio is the inverse of the ratio of the times: patched/stock
 speed 0.98 means the patched call took 1/0.98 as long as stock's.
@@ -614,6 +615,8 @@ def main():
     if rows[2:]:
         md += rows + [""]
         notes = [
+            "Kernels: %s." % ", ".join(
+                "*%s* %s" % (k, data[k]["release"] or "?") for k in kernels),
             "Medians of %s runs per row, with the spread (min–max over the "
             "runs) where they differ; times in ms under QEMU, so compare "
             "within the run." % runs_text,
@@ -669,12 +672,13 @@ def main():
         if not sizes:
             continue
         names.append(sc)
-        lines = ["# %s: size_gib stock_excl_ms patched_excl_ms "
-                 "stock_call_ms patched_call_ms" % sc]
+        lines = ["# %s: size_gib %s %s" % (
+            sc, " ".join("%s_excl_ms" % k for k in kernels),
+            " ".join("%s_call_ms" % k for k in kernels))]
         for size in sizes:
             col = [size / (1 << 30)]
             for what in ("window_ns", "call_ns"):
-                for k in ("stock", "patched"):
+                for k in kernels:
                     m = med.get(k, {}).get((sc, size))
                     col.append(m[what] / 1e6 if m and m[what] is not None
                                else None)
@@ -686,6 +690,8 @@ def main():
     # Empty without a scenario of the first table: no plot.
     with open(os.path.join(a.results, "bench-plot.names"), "w") as f:
         f.write(" ".join(names) + "\n" if names else "")
+    with open(os.path.join(a.results, "bench-plot.kernels"), "w") as f:
+        f.write(" ".join(kernels) + "\n")
     for p in found:
         print("bench-report: %s" % p, file=sys.stderr)
     sys.exit(1 if found else 0)
