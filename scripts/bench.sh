@@ -15,7 +15,9 @@
 # linux-source-6.12, see kernel/prepare-612.sh); boots each with the
 # module built against it (scripts/vm/boot.sh) and runs munmap_bench
 # (selftests/bench/) there: first its cost loop (BENCH_MODE=cost), before
-# the module is loaded, then the scenarios with it.  It prints one
+# the module is loaded, then the scenarios with it, then once more with
+# the module's bpftrace twin, scripts/mmap-lock-hold.bt, recording too
+# (scripts/vm/guest/bench-twin; scripts/bench/twin.py compares).  It prints one
 # '# bench:' line per measurement, '# bench-cost:' per cost run and
 # '# bench-na:' per scenario the kernel cannot run (streamed here), and
 # one TAP result per scenario and size.  Then scripts/bench/report.py
@@ -24,8 +26,10 @@
 # spread, ratios) and bench.json (every run, the medians, the summary
 # the tables show, kernels, configs, host facts, settings), and
 # scripts/bench/plot.gp bench.png (exclusive hold against size per
-# scenario, every kernel).  Exits non-zero when a guest failed or a
-# scenario is missing from the results.
+# scenario, every kernel), and scripts/bench/twin.py twin.md and
+# twin.json (the twin's windows against the module's, call by call).
+# Exits non-zero when a guest failed, a scenario is missing from the
+# results or the twin disagrees with the module.
 #
 # Usage: scripts/bench.sh
 # Env:   BENCH_SIZES="256M 1G 4G"  sizes of the populated range; up to
@@ -40,6 +44,12 @@
 #        RUNS=3                    runs per scenario and size, and per
 #                                 cost variant (medians)
 #        BENCH_KERNELS="stock patched 6.12"  which kernels to boot
+#        BENCH_TWIN=1              the bpftrace twin's run (0: none; it
+#                                 puts bpftrace and LLVM, 200 MB, in the
+#                                 guests)
+#        BENCH_TWIN_SIZES="256M 1G"  sizes of the twin's run (every
+#                                 scenario with windows)
+#        BENCH_TWIN_RUNS=3         runs of the twin's run (medians)
 #        BENCH_MEM=2G              guest memory (qemu -m)
 #        BENCH_TIMEOUT=SECONDS     per guest (default from the sizes and
 #                                 BENCH_COST_N)
@@ -57,24 +67,30 @@ BENCH_SIZES=${BENCH_SIZES:-256M 1G 4G}
 BENCH_SCENARIOS=${BENCH_SCENARIOS:-}
 BENCH_CAP=${BENCH_CAP:-256M}
 BENCH_KERNELS=${BENCH_KERNELS:-stock patched 6.12}
+BENCH_TWIN=${BENCH_TWIN:-1}
+BENCH_TWIN_SIZES=${BENCH_TWIN_SIZES:-256M 1G}
+BENCH_TWIN_RUNS=${BENCH_TWIN_RUNS:-3}
 BENCH_MEM=${BENCH_MEM:-2G}
 BENCH_PIECE_KB=${BENCH_PIECE_KB:-65536}
 BENCH_COST_N=${BENCH_COST_N:-1000000}
 SMP=2
 
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive number, not '$RUNS'"
+[[ $BENCH_TWIN_RUNS =~ ^[1-9][0-9]*$ ]] ||
+	die "BENCH_TWIN_RUNS must be a positive number, not '$BENCH_TWIN_RUNS'"
 [[ $BENCH_PIECE_KB =~ ^[1-9][0-9]*$ ]] ||
 	die "BENCH_PIECE_KB takes KiB, not '$BENCH_PIECE_KB'"
 [[ $BENCH_COST_N =~ ^[0-9]+$ ]] ||
 	die "BENCH_COST_N takes a number of iterations, not '$BENCH_COST_N'"
 # They go into the guest's plan between single quotes.
-for v in "$BENCH_SIZES" "$BENCH_SCENARIOS" "$BENCH_CAP"; do
+for v in "$BENCH_SIZES" "$BENCH_SCENARIOS" "$BENCH_CAP" "$BENCH_TWIN_SIZES"; do
 	[[ $v =~ ^[A-Za-z0-9_,\ ]*$ ]] || die "bench: unexpected characters in '$v'"
 done
 for k in $BENCH_KERNELS; do
 	[[ $k == stock || $k == patched || $k == 6.12 ]] ||
 		die "BENCH_KERNELS: 'stock', 'patched' and/or '6.12', not '$k'"
 done
+[[ $BENCH_TWIN == [01] ]] || die "BENCH_TWIN: 0 or 1, not '$BENCH_TWIN'"
 
 # size_mib 4G: 4096 (the program itself checks the sizes properly)
 size_mib() {
@@ -101,6 +117,13 @@ TIMEOUT=${BENCH_TIMEOUT:-$((600 + 4 * 10 * RUNS * total_mib / 1024))}
 # two variants; an mmap() + munmap() took 15 to 80 us under TCG on a
 # busy host: allow 250 us, and 2 minutes.
 COST_TIMEOUT=$((120 + BENCH_COST_N * (10 * RUNS + 1) * 2 / 40000))
+# The twin's run: its runs of each scenario at its sizes, as above, and
+# up to 5 minutes for bpftrace to compile its script under TCG.
+twin_mib=0
+for s in ${BENCH_TWIN_SIZES//,/ }; do
+	twin_mib=$((twin_mib + $(size_mib "$s")))
+done
+TWIN_TIMEOUT=$((600 + 300 + 4 * 10 * BENCH_TWIN_RUNS * twin_mib / 1024))
 
 t0=$SECONDS
 # The figures depend on what else the host runs: noted in bench.json.
@@ -149,6 +172,7 @@ results_begin bench
 step "sizes '$BENCH_SIZES', scenarios '${BENCH_SCENARIOS:-all}', cap $BENCH_CAP, pieces of $BENCH_PIECE_KB KiB, cost loop of $BENCH_COST_N, $RUNS runs, kernels '$BENCH_KERNELS'; results in $RESULTS"
 "$S/deps.sh" --bench
 need gnuplot gnuplot-nox
+((BENCH_TWIN == 0)) || need bpftrace bpftrace
 if [[ -n $linux_given ]]; then
 	git -C "$LINUX" rev-parse -q --verify base >/dev/null ||
 		die "LINUX=$LINUX: not a git tree with the tag 'base' (stock 6.1.192)"
@@ -221,6 +245,13 @@ run_kernel() {
 		echo "run_test -t $TIMEOUT munmap_bench env BENCH_KERNEL=$name RUNS=$RUNS" \
 			"BENCH_SIZES='$BENCH_SIZES' BENCH_SCENARIOS='$BENCH_SCENARIOS'" \
 			"BENCH_CAP='$BENCH_CAP' BENCH_PIECE_KB=$BENCH_PIECE_KB munmap_bench"
+		if ((BENCH_TWIN)); then
+			echo "run_test -t $TWIN_TIMEOUT twin bench-twin /opt/tests/bin/mmap-lock-hold.bt" \
+				"env BENCH_KERNEL=$name RUNS=$BENCH_TWIN_RUNS BENCH_WRITER=0" \
+				"BENCH_SIZES='$BENCH_TWIN_SIZES' BENCH_SCENARIOS='$BENCH_SCENARIOS'" \
+				"BENCH_CAP='$BENCH_CAP' BENCH_PIECE_KB=$BENCH_PIECE_KB munmap_bench"
+			timeout=$((timeout + TWIN_TIMEOUT))
+		fi
 		echo "run_test module_unload rmmod mmap_lock_hold"
 	} > "$plan"
 
@@ -238,6 +269,7 @@ run_kernel() {
 	# explained in Documentation/bench.md.
 	"$S/vm/boot.sh" --name "bench-$name" --kernel "$obj/arch/x86/boot/bzImage" \
 		--module "$obj" --plan "$plan" --file "$BUILD/selftests/munmap_bench" \
+		"${twin_files[@]}" \
 		--smp "$SMP" --mem "$BENCH_MEM" --timeout "$((timeout + 120))" \
 		--append "idle=poll clocksource=tsc tsc=reliable" \
 		>/dev/null || rc=$?
@@ -248,6 +280,19 @@ run_kernel() {
 	step "$name done"
 	return "$rc"
 }
+
+# The twin's files, in every guest.
+twin_files=()
+if ((BENCH_TWIN)); then
+	# bpftrace with its libraries, and the C headers it parses the
+	# tracepoints' formats with on a kernel without BTF (linux-libc-dev).
+	twin_files=(--file "$S/mmap-lock-hold.bt" --file "$S/vm/guest/bench-twin"
+		--host-bin "$(command -v bpftrace)")
+	for d in /usr/include/linux /usr/include/asm-generic /usr/include/x86_64-linux-gnu/asm; do
+		[[ -d $d ]] || die "no $d: install linux-libc-dev (bpftrace needs its headers)"
+		twin_files+=(--host-dir "$d")
+	done
+fi
 
 failed=''
 for k in $BENCH_KERNELS; do
@@ -260,6 +305,8 @@ report_args=(--results "$RESULTS" --config "$S/kernel/kconfig/bench.config"
 	--setting "scenarios=${BENCH_SCENARIOS:-all}" --setting "cap=$BENCH_CAP"
 	--setting "piece_kb=$BENCH_PIECE_KB" --setting "cost_n=$BENCH_COST_N"
 	--setting "smp=$SMP" --setting "mem=$BENCH_MEM"
+	--setting "twin=$BENCH_TWIN" --setting "twin_sizes=$BENCH_TWIN_SIZES"
+	--setting "twin_runs=$BENCH_TWIN_RUNS"
 	--host "cpus=$(jobs_count)"
 	--host "cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 	--host "mem_kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
@@ -281,6 +328,13 @@ if [[ -s $RESULTS/bench-plot.names ]]; then
 		"$S/bench/plot.gp"
 fi
 [[ ! -f $RESULTS/bench.md ]] || cat "$RESULTS/bench.md"
+if ((BENCH_TWIN)); then
+	step "the bpftrace twin against the module"
+	# shellcheck disable=SC2086 # the kernels, one word each
+	python3 "$S/bench/twin.py" --results "$RESULTS" $BENCH_KERNELS || rc=1
+	[[ ! -f $RESULTS/twin.md ]] || cat "$RESULTS/twin.md"
+fi
 step "table in $RESULTS/bench.md, raw figures in $RESULTS/bench.json, plot in $RESULTS/bench.png"
+((BENCH_TWIN == 0)) || step "the twin's comparison in $RESULTS/twin.md, every call in $RESULTS/twin.json"
 [[ -z $failed ]] || { warn "the guest of:$failed reported failures"; rc=1; }
 exit "$rc"

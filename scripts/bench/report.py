@@ -108,9 +108,16 @@ def parse_log(path):
     cost_failed = re.compile(r"^not ok \d+ (file_page\S*) # (.*)$")
     cost_skipped = re.compile(r"^ok \d+ (file_page\S*) # SKIP (.*)$")
     start = re.compile(r"@@VMTEST-START@@ (\S+)")
+    # The bpftrace twin's extra run is scripts/bench/twin.py's.
+    twin_begin = re.compile(r"@@TEST-BEGIN twin@@")
+    twin_end = re.compile(r"@@TEST-END twin rc=")
+    in_twin = False
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\r\n")
+            if in_twin or twin_begin.search(line):
+                in_twin = not twin_end.search(line)
+                continue
             m = start.search(line)
             if m:
                 release = m.group(1)
