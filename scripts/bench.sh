@@ -118,12 +118,13 @@ TIMEOUT=${BENCH_TIMEOUT:-$((600 + 4 * 10 * RUNS * total_mib / 1024))}
 # busy host: allow 250 us, and 2 minutes.
 COST_TIMEOUT=$((120 + BENCH_COST_N * (10 * RUNS + 1) * 2 / 40000))
 # The twin's run: its runs of each scenario at its sizes, as above, and
-# up to 5 minutes for bpftrace to compile its script under TCG.
+# 4 minutes for bpftrace to start (3 s in a quiet TCG guest) and for
+# the rest.
 twin_mib=0
 for s in ${BENCH_TWIN_SIZES//,/ }; do
 	twin_mib=$((twin_mib + $(size_mib "$s")))
 done
-TWIN_TIMEOUT=$((600 + 300 + 4 * 10 * BENCH_TWIN_RUNS * twin_mib / 1024))
+TWIN_TIMEOUT=$((240 + 4 * 10 * BENCH_TWIN_RUNS * twin_mib / 1024))
 
 t0=$SECONDS
 # The figures depend on what else the host runs: noted in bench.json.
