@@ -30,7 +30,7 @@ take() {
 	mkdir -p "$RAW/$target"
 	# The deb-boot console too: the guest's TAP lines are the record
 	# Documentation/hardware.md quotes (the test consoles are too big).
-	for f in run.txt stages.tsv summary.txt bench.json deb.txt "$dir"/*.plan \
+	for f in run.txt stages.tsv summary.txt bench.json twin.json twin.md deb.txt "$dir"/*.plan \
 		"$dir"/*.results.txt "$dir"/*.figures deb-boot.console.log; do
 		f=${f##*/}
 		[[ -f $dir/$f ]] || continue

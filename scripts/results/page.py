@@ -14,6 +14,8 @@ scripts/results-page.sh took from a run's build/results/<target>-<time>/:
   test/NAME.results.txt  a guest's per-program table (vm/parse-log.awk)
   test/NAME.figures      the stress guest's '# stress:' lines
   bench/bench.json       the report of 'make bench' (bench/report.py)
+  bench/twin.json        its bpftrace twin against the module
+                         (bench/twin.py), if it ran
 
 Every figure on the page comes from those files; nothing is typed in.
 """
@@ -163,6 +165,37 @@ def bench_section(d):
     out += pieces_tables(j, report)
     if j.get("problems"):
         out += ["", "**Incomplete:** " + "; ".join(j["problems"]) + "."]
+    out += twin_section(read(os.path.join(d, "twin.json")))
+    return out
+
+
+def twin_section(text):
+    """The bpftrace twin against the module (bench/twin.py's twin.json):
+    per kernel, how many scenarios and sizes agree and the largest
+    difference of the medians."""
+    if text is None:
+        return []
+    j = json.loads(text)
+    rows = ["| kernel | agree | largest difference us | largest difference % |",
+            "| --- | ---: | ---: | ---: |"]
+    for k, r in j.get("kernels", {}).items():
+        ms = r.get("medians", [])
+        diffs = [(abs(m["diff_ns"]), abs(m["diff_ns"]) / m["module_window_ns"])
+                 for m in ms if m["diff_ns"] is not None and
+                 m["module_window_ns"]]
+        rows.append("| %s | %d of %d | %.1f | %.1f%% |" % (
+            k, sum(m["agree"] for m in ms), len(ms),
+            max((d for d, _ in diffs), default=0) / 1e3,
+            100 * max((p for _, p in diffs), default=0)))
+    b = j.get("bound", {})
+    out = ["", "### The bpftrace twin against the module", "",
+           "`scripts/mmap-lock-hold.bt` and the module on the same calls: "
+           "scenarios and sizes whose medians of the longest window agree "
+           "within %d%% or %d us, with as many windows in every run "
+           "(per call: [`bench/twin.md`](results/bench/twin.md))."
+           % (100 * b.get("relative", 0), b.get("ns", 0) / 1000), ""] + rows
+    if j.get("problems"):
+        out += ["", "**Disagreement:** " + "; ".join(j["problems"]) + "."]
     return out
 
 

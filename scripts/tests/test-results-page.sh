@@ -85,6 +85,27 @@ ok=1
 	has '| 4 GiB | patched, knob on (65536 KiB) | 47.00 | 0.991 |' && ok=0
 tap_check $ok "vm.munmap_piece_kbytes: the writer's and the alone tables, no row for a knob the kernel has not" "$page"
 
+# The twin's summary, from a crafted twin.json: one kernel agreeing, one
+# not (a median 30 us and 30% off).
+cat >"$tmp/twin.json" <<'EOF2'
+{"bound": {"relative": 0.1, "ns": 20000}, "problems": ["k2: 1 of 2 scenarios and sizes disagree"],
+ "kernels": {
+  "k1": {"medians": [{"diff_ns": 5000, "module_window_ns": 100000, "agree": true},
+                     {"diff_ns": -200000, "module_window_ns": 4000000, "agree": true}]},
+  "k2": {"medians": [{"diff_ns": 30000, "module_window_ns": 100000, "agree": false},
+                     {"diff_ns": null, "module_window_ns": 100000, "agree": true}]}}}
+EOF2
+rc=0
+page=$(python3 -c 'import importlib.util, sys
+spec = importlib.util.spec_from_file_location("page", sys.argv[1] + "/results/page.py")
+page = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(page)
+print("\n".join(page.twin_section(open(sys.argv[2]).read())))' "$S" "$tmp/twin.json" 2>&1) || rc=$?
+ok=1
+((rc == 0)) && has '| k1 | 2 of 2 | 200.0 | 5.0% |' && has '| k2 | 1 of 2 | 30.0 | 30.0% |' &&
+	has 'within 10% or 20 us' && has '**Disagreement:** k2: 1 of 2 scenarios and sizes disagree.' && ok=0
+tap_check $ok "the bpftrace twin: agreement and largest difference per kernel" "$page"
+
 # fill-block.py: the README's generated block, refilled; none, refused.
 printf 'a\n<!-- BEGIN blk: x -->\nold\n<!-- END blk -->\nz\n' >"$tmp/f.md"
 printf 'no block\n' >"$tmp/g.md"
