@@ -116,22 +116,22 @@ def header(bench):
     return textwrap.fill(text, 72)
 
 
-def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    bench = json.load(open(sys.argv[1]))
-    what = sys.argv[2]
-    groups = {
-        "special": ["hugetlb", "pfnmap", "uprobe", "uprobe_elsewhere"],
-        "growsdown": ["munmap", "growsdown"],
-        "map_fixed": ["map_fixed"],
-        "shmdt": ["shmdt"],
-        "table": ["munmap", "growsdown", "map_fixed", "mremap_shrink",
-                  "brk_shrink", "shmdt", "hugetlb", "pfnmap", "uprobe",
-                  "uprobe_elsewhere", "vm_munmap"],
-    }
-    if what in groups:
-        body = scenario_table(bench, groups[what])
+GROUPS = {
+    "special": ["hugetlb", "pfnmap", "uprobe", "uprobe_elsewhere"],
+    "growsdown": ["munmap", "growsdown"],
+    "map_fixed": ["map_fixed"],
+    "shmdt": ["shmdt"],
+    "table": ["munmap", "growsdown", "map_fixed", "mremap_shrink",
+              "brk_shrink", "shmdt", "hugetlb", "pfnmap", "uprobe",
+              "uprobe_elsewhere", "vm_munmap"],
+}
+
+
+def quote(bench, what):
+    """The text for WHAT, None if the run has no figure for it; raises
+    KeyError for an unknown WHAT."""
+    if what in GROUPS:
+        body = scenario_table(bench, GROUPS[what])
         if what == "special" and body:
             body += cost_lines(bench)
     elif what == "cost":
@@ -139,12 +139,24 @@ def main():
     elif what == "pieces":
         body = pieces_lines(bench)
     else:
-        sys.exit("quote.py: unknown WHAT %r" % what)
+        raise KeyError(what)
     if not body:
+        return None
+    return header(bench) + "\n\n" + "\n".join(line.rstrip() for line in body)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    bench = json.load(open(sys.argv[1]))
+    what = sys.argv[2]
+    try:
+        text = quote(bench, what)
+    except KeyError:
+        sys.exit("quote.py: unknown WHAT %r" % what)
+    if text is None:
         sys.exit("quote.py: no figures for %r in %s" % (what, sys.argv[1]))
-    print(header(bench))
-    print()
-    print("\n".join(line.rstrip() for line in body))
+    print(text)
 
 
 if __name__ == "__main__":
