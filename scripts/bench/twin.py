@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """Do the module and its bpftrace twin see the same windows?
 
-Reads the 'twin' test of each bench guest's console log
-(RESULTS/bench-KERNEL.console.log): scripts/vm/guest/bench-twin ran
-munmap_bench once more while scripts/mmap-lock-hold.bt printed every
+Reads the 'twin' test of each kernel's twin guest
+(RESULTS/bench-KERNEL-twin.console.log): scripts/vm/guest/bench-twin ran
+munmap_bench while scripts/mmap-lock-hold.bt printed every
 exclusive mmap_lock window ('window tid=T op=NAME nr=N start_ns=N ns=N
 end=...'), and munmap_bench printed, per call, what the module recorded
 ('# bench: ... op=OP window_ns=N windows=N tid=T call_start_ns=N').
@@ -165,7 +165,7 @@ def main():
 
     report, md, problems = {}, [], []
     for k in a.kernels:
-        log = os.path.join(a.results, "bench-%s.console.log" % k)
+        log = os.path.join(a.results, "bench-%s-twin.console.log" % k)
         lines, rc = twin_section(log) if os.path.exists(log) else ([], None)
         if rc is None:
             problems.append("%s: no twin run" % k)

@@ -36,7 +36,7 @@ section() {
 		echo '@@TEST-BEGIN twin@@'
 		cat
 		echo '@@TEST-END twin rc=0@@'
-	} >"$tmp/$1/bench-k.console.log"
+	} >"$tmp/$1/bench-k-twin.console.log"
 }
 
 # twin NAME: run the tool on it; exit status in $rc, output in NAME/out.
@@ -105,7 +105,7 @@ ok=1
 tap_check $ok "no twin window in a call: disagree" "exit $rc: $(cat "$tmp/missed/twin.md")"
 
 mkdir -p "$tmp/none"
-call munmap 1 1000 1000000 100000 1 >"$tmp/none/bench-k.console.log"
+call munmap 1 1000 1000000 100000 1 >"$tmp/none/bench-k-twin.console.log"
 twin none
 ok=1
 ((rc == 1)) && grep -q 'k: no twin run' "$tmp/none/out" && ok=0
