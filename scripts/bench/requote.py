@@ -2,18 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 """Re-quote a commit message: one run's bench figures for another's.
 
-Usage: requote.py OLD_BENCH_JSON NEW_BENCH_JSON < MESSAGE > MESSAGE
+Usage: requote.py OLD_BENCH_JSON NEW_BENCH_JSON [OLD_QUOTE_PY] < MESSAGE > MESSAGE
 
 A git filter-branch --msg-filter (scripts/requote-series.sh runs it on
 the series): every block scripts/bench/quote.py makes of the old run
 (special, growsdown, map_fixed, shmdt, pieces) that the message holds,
 verbatim, is replaced by the same block of the new run.  A message
 without such a block passes unchanged; a block the new run has no
-figures for is an error, the message left as it was.
+figures for is an error, the message left as it was.  OLD_QUOTE_PY: the
+quote.py that made the old blocks, if its output has changed since
+(default: this one).
 """
-import importlib.util
-import json
 import os
+import subprocess
 import sys
 
 # What the patch messages quote (the cover letter fills its own
@@ -21,27 +22,28 @@ import sys
 WHATS = ("special", "growsdown", "map_fixed", "shmdt", "pieces")
 
 
-def load_quote():
-    spec = importlib.util.spec_from_file_location(
-        "quote", os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                              "quote.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+def quote(quote_py, bench_json, what):
+    """quote.py's text for WHAT, or None if the run has no figures for it
+    (run as a program: an older quote.py has the same command line)."""
+    r = subprocess.run([sys.executable, quote_py, bench_json, what],
+                       capture_output=True, text=True)
+    return r.stdout.rstrip("\n") if r.returncode == 0 else None
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
-    quote = load_quote()
-    old, new = (json.load(open(p)) for p in sys.argv[1:])
+    old, new = sys.argv[1:3]
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "quote.py")
+    old_quote = sys.argv[3] if len(sys.argv) == 4 else here
     msg = sys.stdin.read()
     out = msg
     for what in WHATS:
-        before = quote.quote(old, what)
+        before = quote(old_quote, old, what)
         if before is None or before not in out:
             continue
-        after = quote.quote(new, what)
+        after = quote(here, new, what)
         if after is None:
             sys.stdout.write(msg)
             sys.exit("requote.py: the new run has no figures for %r" % what)
