@@ -178,8 +178,11 @@ def twin_section(text):
     j = json.loads(text)
     rows = ["| kernel | agree | largest difference us | largest difference % |",
             "| --- | ---: | ---: | ---: |"]
-    for k, r in j.get("kernels", {}).items():
-        ms = r.get("medians", [])
+    ks = j.get("kernels", {})
+    order = [k for k in ("stock", "patched") if k in ks] + \
+        sorted(set(ks) - {"stock", "patched"})
+    for k in order:
+        ms = ks[k].get("medians", [])
         diffs = [(abs(m["diff_ns"]), abs(m["diff_ns"]) / m["module_window_ns"])
                  for m in ms if m["diff_ns"] is not None and
                  m["module_window_ns"]]
