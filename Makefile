@@ -17,7 +17,7 @@ help:
 	@echo 'make test        set up, apply, check, build, run every suite'
 	@echo 'make test-debug  KASAN/kmemleak kernel: in-VM tests, stress and KUnit (slow)'
 	@echo 'make soak        stress-ng in the VM for DURATION s (600), hold times checked'
-	@echo 'make bench       stock vs patched exclusive mmap_lock hold per scenario'
+	@echo 'make bench       stock, patched and 6.12: exclusive mmap_lock hold per scenario'
 	@echo 'make deps        install the Debian packages that are missing'
 	@echo 'make prepare     build/linux: base 6.1.192 + patches/ (git am)'
 	@echo 'make export      build/linux base..HEAD -> patches/ (format-patch)'
