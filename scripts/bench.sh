@@ -104,14 +104,20 @@ size_mib() {
 	esac
 }
 
+# sizes_mib "256M 1G": the sum of the sizes, 1280
+sizes_mib() {
+	local s sum=0
+	for s in ${1//,/ }; do
+		sum=$((sum + $(size_mib "$s")))
+	done
+	echo "$sum"
+}
+
 # Populating zero-page PTEs dominates the guest's run: 0.25 s per GiB
 # under TCG on a quiet host, up to 1 s on a busy one, for each of RUNS
 # runs of the ten uncapped scenarios; allow 4 s, and 10 minutes for the
 # rest.
-total_mib=0
-for s in ${BENCH_SIZES//,/ }; do
-	total_mib=$((total_mib + $(size_mib "$s")))
-done
+total_mib=$(sizes_mib "$BENCH_SIZES")
 TIMEOUT=${BENCH_TIMEOUT:-$((600 + 4 * 10 * RUNS * total_mib / 1024))}
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "BENCH_TIMEOUT takes seconds"
 # The cost loop: RUNS runs and a tenth more of warm-up, for each of its
@@ -121,10 +127,7 @@ COST_TIMEOUT=$((120 + BENCH_COST_N * (10 * RUNS + 1) * 2 / 40000))
 # The twin's run: its runs of each scenario at its sizes, as above, and
 # 4 minutes for bpftrace to start (3 s in a quiet TCG guest) and for
 # the rest.
-twin_mib=0
-for s in ${BENCH_TWIN_SIZES//,/ }; do
-	twin_mib=$((twin_mib + $(size_mib "$s")))
-done
+twin_mib=$(sizes_mib "$BENCH_TWIN_SIZES")
 TWIN_TIMEOUT=$((240 + 4 * 10 * BENCH_TWIN_RUNS * twin_mib / 1024))
 
 t0=$SECONDS
