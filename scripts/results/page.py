@@ -131,6 +131,13 @@ def test_section(d, target):
     return out
 
 
+def kernel_order(names):
+    """The bench's kernels as its tables show them: stock, patched, then
+    the others (6.12) by name."""
+    return [k for k in ("stock", "patched") if k in names] + \
+        sorted(set(names) - {"stock", "patched"})
+
+
 def bench_section(d):
     text = read(os.path.join(d, "bench.json"))
     if text is None:
@@ -142,8 +149,7 @@ def bench_section(d):
         "report", os.path.join(HERE, "..", "bench", "report.py"))
     report = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(report)
-    kernels = [k for k in ("stock", "patched") if k in j["kernels"]] + \
-        sorted(set(j["kernels"]) - {"stock", "patched"})
+    kernels = kernel_order(j["kernels"])
     med = {k: {(m["scenario"], m["size"]): m
                for m in j["kernels"][k]["medians"]} for k in kernels}
     out = ["Kernels: " + "; ".join(
@@ -179,9 +185,7 @@ def twin_section(text):
     rows = ["| kernel | agree | largest difference us | largest difference % |",
             "| --- | ---: | ---: | ---: |"]
     ks = j.get("kernels", {})
-    order = [k for k in ("stock", "patched") if k in ks] + \
-        sorted(set(ks) - {"stock", "patched"})
-    for k in order:
+    for k in kernel_order(ks):
         ms = ks[k].get("medians", [])
         diffs = [(abs(m["diff_ns"]), abs(m["diff_ns"]) / m["module_window_ns"])
                  for m in ms if m["diff_ns"] is not None and
