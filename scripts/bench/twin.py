@@ -15,9 +15,8 @@ module's own command, is the twin's "ioctl"), starting within the call.
 Per scenario and size they agree when, in every run, the twin saw as
 many windows as the module, and the median over the runs of the
 twin's longest window is within 10% or 20 us of the module's (the
-issue's bound).  Medians, because under TCG an interrupt that lands
-between the two observers' probes (the module's runs after the
-twin's) moves one end of one window by tens of us.
+issue's bound).  Medians, because in trial runs under TCG a single
+call was now and then tens of us off while the other runs agreed.
 
 Writes RESULTS/twin.md (a table per kernel) and RESULTS/twin.json (every
 call compared, and the medians), and exits 1 if a kernel has no twin
@@ -32,14 +31,14 @@ import re
 import statistics
 import sys
 
+# The bench report's parsing and size names (scripts/bench/, this
+# script's directory, is first on sys.path).
+from report import human, kv_of
+
 REL_BOUND = 0.10
 ABS_BOUND_NS = 20000
 # The module's name of an operation, the twin's.
 TWIN_OP = {"kernel": "ioctl"}
-
-
-def kv_of(text):
-    return dict(f.split("=", 1) for f in text.split() if "=" in f)
 
 
 def twin_section(path):
@@ -134,12 +133,6 @@ def agreement(calls):
             counted == len(cs),
         })
     return out
-
-
-def human(n):
-    if n >= 1 << 30 and n % (1 << 30) == 0:
-        return "%d GiB" % (n >> 30)
-    return "%d MiB" % (n >> 20)
 
 
 def table(rows):
